@@ -110,11 +110,12 @@ static inline void check_result(struct __test_metadata *_metadata,
 		       strerror(err), strerror(-expect));
 }
 
-/* Both sides hold exactly what the model says: nothing else moved. */
-static inline void verify(struct __test_metadata *_metadata,
-			  struct _test_data_pvm *self, const struct target *t)
+/* @local and @t hold exactly what the model says: nothing else moved. */
+static inline void verify_spaces(struct __test_metadata *_metadata,
+				 const struct space *local,
+				 const struct target *t)
 {
-	ssize_t off = space_mismatch(&self->local);
+	ssize_t off = space_mismatch(local);
 	size_t roff = 0;
 
 	ASSERT_EQ(-1, off) TH_LOG("local memory differs at offset %zd", off);
@@ -122,16 +123,26 @@ static inline void verify(struct __test_metadata *_metadata,
 		TH_LOG("remote memory differs at offset %zu", roff);
 }
 
-/*
- * One call to @t, its result checked, the model advanced by the bytes
- * moved and both sides verified against it.
- */
-static inline void xfer(struct __test_metadata *_metadata,
-			struct _test_data_pvm *self, const struct target *t,
-			bool write, const struct iovec *lv, size_t ln,
-			const struct iovec *rv, size_t rn, ssize_t expect)
+/* Both sides hold exactly what the model says: nothing else moved. */
+static inline void verify(struct __test_metadata *_metadata,
+			  struct _test_data_pvm *self, const struct target *t)
 {
-	ssize_t ret = pvm_rw(write, t->pid, lv, ln, rv, rn, 0);
+	verify_spaces(_metadata, &self->local, t);
+}
+
+/*
+ * One call to @t, addressed as @pid with @flags (a copy: no reduce
+ * operation), its result checked, the model advanced by the bytes moved and
+ * both sides verified against it.
+ */
+static inline void xfer_flags(struct __test_metadata *_metadata,
+			      struct _test_data_pvm *self,
+			      const struct target *t, int pid,
+			      unsigned long flags, bool write,
+			      const struct iovec *lv, size_t ln,
+			      const struct iovec *rv, size_t rn, ssize_t expect)
+{
+	ssize_t ret = pvm_rw(write, pid, lv, ln, rv, rn, flags);
 
 	check_result(_metadata, "xfer", write, ret, errno, expect);
 	if (ret > 0 && write)
@@ -141,6 +152,16 @@ static inline void xfer(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, model_copy(&self->local, lv, ln,
 					&self->remote, rv, rn, ret));
 	verify(_metadata, self, t);
+}
+
+/* xfer_flags() by pid, without flags. */
+static inline void xfer(struct __test_metadata *_metadata,
+			struct _test_data_pvm *self, const struct target *t,
+			bool write, const struct iovec *lv, size_t ln,
+			const struct iovec *rv, size_t rn, ssize_t expect)
+{
+	xfer_flags(_metadata, self, t, t->pid, 0, write, lv, ln, rv, rn,
+		   expect);
 }
 
 static inline void xfer_both(struct __test_metadata *_metadata,

@@ -50,11 +50,22 @@ void pattern_fill(void *buf, size_t len, uint64_t seed)
 	}
 }
 
+uint64_t pattern_next(uint64_t *state)
+{
+	return mix64((*state)++);
+}
+
 int remote_map_create(struct remote_map *m)
+{
+	return remote_map_create_sized(m, REMOTE_ARENA_SIZE);
+}
+
+int remote_map_create_sized(struct remote_map *m, size_t arena_size)
 {
 	memset(m, 0, sizeof(*m));
 	m->page = sysconf(_SC_PAGESIZE);
-	m->span = REMOTE_ARENA_SIZE + (REMOTE_RO_PAGES + 3) * m->page;
+	m->arena_size = arena_size;
+	m->span = arena_size + (REMOTE_RO_PAGES + 3) * m->page;
 	m->base = mmap(NULL, m->span, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m->base == MAP_FAILED) {
@@ -62,11 +73,11 @@ int remote_map_create(struct remote_map *m)
 		return -1;
 	}
 	m->arena = m->base;
-	m->ro = m->arena + REMOTE_ARENA_SIZE;
+	m->ro = m->arena + arena_size;
 	m->none = m->ro + REMOTE_RO_PAGES * m->page;
 	m->hole = m->none + m->page;
 
-	m->expect_size = REMOTE_ARENA_SIZE + REMOTE_RO_PAGES * m->page;
+	m->expect_size = arena_size + REMOTE_RO_PAGES * m->page;
 	m->expect = mmap(NULL, m->expect_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (m->expect == MAP_FAILED) {
@@ -255,9 +266,14 @@ void target_stop(struct target *t)
 
 int local_space_create(struct space *s, size_t page)
 {
+	return local_space_create_sized(s, page, LOCAL_ARENA_SIZE);
+}
+
+int local_space_create_sized(struct space *s, size_t page, size_t arena_size)
+{
 	memset(s, 0, sizeof(*s));
-	s->size = LOCAL_ARENA_SIZE + 2 * page;
-	s->noaccess = LOCAL_ARENA_SIZE;
+	s->size = arena_size + 2 * page;
+	s->noaccess = arena_size;
 	s->noaccess_len = page;
 	s->addr = mmap(NULL, s->size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -313,9 +329,9 @@ static char *shadow_of(const struct space *s, const void *addr, size_t len)
 	return s->shadow + off;
 }
 
-int model_copy(const struct space *dst, const struct iovec *dv, size_t dn,
-	       const struct space *src, const struct iovec *sv, size_t sn,
-	       size_t n)
+int model_apply(const struct space *dst, const struct iovec *dv, size_t dn,
+		const struct space *src, const struct iovec *sv, size_t sn,
+		size_t n, model_apply_fn apply, void *arg)
 {
 	size_t di = 0, si = 0, doff = 0, soff = 0;
 
@@ -343,12 +359,25 @@ int model_copy(const struct space *dst, const struct iovec *dv, size_t dn,
 		s = shadow_of(src, (char *)sv[si].iov_base + soff, chunk);
 		if (!d || !s)
 			return -1;
-		memmove(d, s, chunk);
+		apply(d, s, chunk, arg);
 		doff += chunk;
 		soff += chunk;
 		n -= chunk;
 	}
 	return 0;
+}
+
+static void apply_copy(char *d, const char *s, size_t len, void *arg)
+{
+	(void)arg;
+	memmove(d, s, len);
+}
+
+int model_copy(const struct space *dst, const struct iovec *dv, size_t dn,
+	       const struct space *src, const struct iovec *sv, size_t sn,
+	       size_t n)
+{
+	return model_apply(dst, dv, dn, src, sv, sn, n, apply_copy, NULL);
 }
 
 size_t iov_total(const struct iovec *iov, size_t n)
