@@ -2,9 +2,12 @@
 /*
  * <cma/cma.h> from strict C99 (-std=c99 -pedantic), linked against the shared
  * libcma.so: one real read and one real write against a forked child, and
- * the -errno convention. Exit status 0 on success, 1 on failure.
+ * the -errno convention; then the 0.2 interface: a handle from a pidfd, the
+ * probe, a context splitting a 1 MiB read, a reduction and CMA_NOWAIT.
+ * Exit status 0 on success, 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* syscall(), for pidfd_open */
 
 #include <cma/cma.h>
 
@@ -14,13 +17,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define BUFFER_SIZE 65536
+#define BIG_SIZE (1 << 20)
+#define INTS 1000
 
 /* Same address in parent and child: the child's copy is the remote memory. */
 static unsigned char buffer[BUFFER_SIZE];
+static unsigned char big[BIG_SIZE];
+static int32_t ints[INTS];
 
 static unsigned char pattern(size_t i, unsigned salt)
 {
@@ -44,6 +52,10 @@ static int child_main(int from_parent, int to_parent)
 
 	for (i = 0; i < BUFFER_SIZE; i++)
 		buffer[i] = pattern(i, 1);
+	for (i = 0; i < BIG_SIZE; i++)
+		big[i] = pattern(i, 3);
+	for (i = 0; i < INTS; i++)
+		ints[i] = (int32_t)i * 1000;
 	if (write(to_parent, &token, 1) != 1 || read(from_parent, &token, 1) != 1)
 		return 1;
 	/* The parent has written pattern 2 into our buffer by now. */
@@ -55,6 +67,62 @@ static int child_main(int from_parent, int to_parent)
 		fprintf(stderr, "FAIL: " __VA_ARGS__); \
 		goto out;                         \
 	} while (0)
+
+/* The 0.2 interface against the child @pid; 1 if all went well. */
+static int version_0_2(pid_t pid)
+{
+	static unsigned char local[BIG_SIZE];
+	static int32_t sums[INTS];
+	struct cma_process *proc = NULL;
+	struct cma_context *ctx = NULL;
+	struct cma_probe_result probe;
+	long pidfd;
+	ssize_t ret;
+	size_t i;
+	int ok = 0;
+
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		FAIL("pidfd_open: %s\n", strerror(errno));
+	if (cma_process_open_pidfd((int)pidfd, 0, &proc) != 0)
+		FAIL("cma_process_open_pidfd\n");
+	close((int)pidfd); /* the handle has its own */
+	if (cma_process_pid(proc) != pid)
+		FAIL("cma_process_pid of a pidfd handle\n");
+
+	if (cma_probe(proc, &probe) != 0 || probe.error != 0 || probe.reason != CMA_REASON_OK)
+		FAIL("cma_probe: %s\n", probe.message ? probe.message : "(no message)");
+	printf("probe: %s\n", probe.message);
+
+	if (cma_context_create(2, 0, &ctx) != 0 || cma_context_threads(ctx) != 2)
+		FAIL("cma_context_create\n");
+	if (cma_context_set_threshold(ctx, (size_t)256 * 1024) != 0 || cma_process_set_context(proc, ctx) != 0)
+		FAIL("context setup\n");
+	ret = cma_read(proc, local, big, BIG_SIZE, 0);
+	if (ret != BIG_SIZE || !check(local, BIG_SIZE, 3))
+		FAIL("split cma_read returned %ld\n", (long)ret);
+
+	for (i = 0; i < INTS; i++)
+		sums[i] = 7;
+	ret = cma_read(proc, sums, ints, sizeof(sums), CMA_REDUCE(SUM, S32));
+	if (ret != (ssize_t)sizeof(sums))
+		FAIL("reduce returned %ld\n", (long)ret);
+	for (i = 0; i < INTS; i++)
+		if (sums[i] != (int32_t)i * 1000 + 7)
+			FAIL("reduce: element %lu is %ld\n", (unsigned long)i, (long)sums[i]);
+	if (cma_read(proc, sums, ints, sizeof(sums), CMA_REDUCE(BAND, F32)) != -EINVAL)
+		FAIL("bitwise float reduce\n");
+
+	ret = cma_read(proc, local, buffer, BUFFER_SIZE, CMA_NOWAIT);
+	if ((probe.features & CMA_FEATURE_NOWAIT) ? ret != BUFFER_SIZE : ret != -EOPNOTSUPP)
+		FAIL("CMA_NOWAIT returned %ld\n", (long)ret);
+	ok = 1;
+	printf("ok: C99 pidfd handle, probe, split read, reduce, nowait\n");
+out:
+	cma_process_close(proc);
+	cma_context_destroy(ctx);
+	return ok;
+}
 
 int main(void)
 {
@@ -114,6 +182,9 @@ int main(void)
 	ret = cma_write(proc, local, buffer, BUFFER_SIZE, 0);
 	if (ret != BUFFER_SIZE)
 		FAIL("cma_write returned %ld: %s\n", (long)ret, ret < 0 ? strerror((int)-ret) : "short");
+
+	if (!version_0_2(pid))
+		goto out;
 
 	token = 'c';
 	if (write(to_child[1], &token, 1) != 1 || waitpid(pid, &status, 0) != pid)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -156,6 +157,18 @@ bool Child::wait_zombie() const noexcept
         ret = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT);
     } while (ret < 0 && errno == EINTR);
     return ret == 0;
+}
+
+Child spawn_waiting_child()
+{
+    return Child::spawn([](const Link &parent) { return parent.receive() ? 0 : 1; });
+}
+
+int pidfd_of(pid_t pid) noexcept
+{
+    // Not glibc's pidfd_open(): Debian 12's <sys/pidfd.h> lacks extern "C".
+    const long fd = ::syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -errno : static_cast<int>(fd);
 }
 
 } // namespace cma::test

@@ -75,6 +75,12 @@ private:
     Link link_;
 };
 
+// pidfd_open(2): a pidfd for @pid (close-on-exec), or -errno.
+int pidfd_of(pid_t pid) noexcept;
+
+// A child that exits with status 0 once the test sends it a word.
+Child spawn_waiting_child();
+
 } // namespace cma::test
 
 #endif // CMA_TESTS_CHILD_PROCESS_HPP

@@ -28,6 +28,20 @@ constexpr std::uint64_t kSalt = 0xc1a55;
 static_assert(!std::is_copy_constructible_v<cma::Process>);
 static_assert(std::is_nothrow_move_constructible_v<cma::Process>);
 static_assert(std::is_nothrow_move_assignable_v<cma::Process>);
+static_assert(!std::is_copy_constructible_v<cma::Context>);
+static_assert(std::is_nothrow_move_constructible_v<cma::Context>);
+static_assert(std::is_nothrow_move_assignable_v<cma::Context>);
+
+static_assert(cma::reduce_flags(cma::Op::sum, cma::Type::f64) == CMA_REDUCE(SUM, F64));
+static_assert(cma::reduce_flags(cma::Op::bxor, cma::Type::s8) == CMA_REDUCE(BXOR, S8));
+static_assert(cma::type_of<std::int8_t> == cma::Type::s8);
+static_assert(cma::type_of<const std::uint16_t> == cma::Type::u16);
+static_assert(cma::type_of<std::int64_t> == cma::Type::s64);
+static_assert(cma::type_of<float> == cma::Type::f32);
+static_assert(cma::type_of<double> == cma::Type::f64);
+static_assert(cma::ReduceElement<std::uint32_t>);
+static_assert(!cma::ReduceElement<char>);
+static_assert(!cma::ReduceElement<long double>);
 
 TEST(CppApi, ReadAndWriteThroughAProcess)
 {
@@ -103,6 +117,90 @@ TEST(CppApi, OwnershipMoves)
     EXPECT_FALSE(third);
     const cma::Process adopted{released};
     EXPECT_EQ(adopted.pid(), getpid());
+}
+
+TEST(CppApi, PidfdHandleProbeContextAndReduce)
+{
+    constexpr std::size_t kCount = 300'000;
+    std::vector<double> remote(kCount);
+    std::vector<std::int32_t> totals(kCount, 5);
+    Peer peer{[&] {
+                  for (std::size_t i = 0; i < kCount; ++i) {
+                      remote[i] = static_cast<double>(i) / 4;
+                  }
+              },
+              [&] {
+                  for (std::size_t i = 0; i < kCount; ++i) {
+                      if (totals[i] != 5 + static_cast<std::int32_t>(i)) {
+                          return 1;
+                      }
+                  }
+                  return 0;
+              }};
+    ASSERT_TRUE(peer.started());
+    const int pidfd = pidfd_of(peer.pid());
+    ASSERT_GE(pidfd, 0);
+    auto opened = cma::Process::open_pidfd(pidfd);
+    ::close(pidfd);
+    ASSERT_TRUE(opened.has_value()) << opened.error().message();
+    cma::Process &process = *opened;
+
+    const auto probe = process.probe();
+    ASSERT_TRUE(probe.has_value());
+    EXPECT_EQ(probe->error, 0) << probe->message;
+
+    auto pool = cma::Context::create(2);
+    ASSERT_TRUE(pool.has_value()) << pool.error().message();
+    EXPECT_EQ(pool->threads(), 2U);
+    EXPECT_FALSE(pool->set_threshold(std::size_t{128} * 1024));
+    EXPECT_FALSE(process.set_context(*pool));
+
+    std::vector<double> copy(kCount);
+    EXPECT_EQ(process.read(std::as_writable_bytes(std::span{copy}), remote.data()), cma::Result{kCount * 8});
+    EXPECT_EQ(copy[kCount - 1], static_cast<double>(kCount - 1) / 4);
+
+    std::vector<double> sums(kCount, 1.0);
+    EXPECT_EQ(process.reduce_read(std::span{sums}, remote.data(), cma::Op::sum), cma::Result{kCount * 8});
+    EXPECT_EQ(sums[8], 3.0);
+    std::vector<double> mins(kCount, 2.0);
+    const std::vector<iovec> local_list{{mins.data(), kCount * 8}};
+    const std::vector<iovec> remote_list{{remote.data(), kCount * 8}};
+    EXPECT_EQ(process.reduce_readv(local_list, remote_list, cma::Op::min, cma::Type::f64), cma::Result{kCount * 8});
+    EXPECT_EQ(mins[4], 1.0);
+    EXPECT_EQ(mins[100], 2.0);
+
+    std::vector<std::int32_t> ramp(kCount);
+    for (std::size_t i = 0; i < kCount; ++i) {
+        ramp[i] = static_cast<std::int32_t>(i);
+    }
+    EXPECT_EQ(process.reduce_write(std::span<const std::int32_t>{ramp}, totals.data(), cma::Op::sum),
+              cma::Result{kCount * 4});
+    const cma::Result bad = process.reduce_read(std::span{sums}, remote.data(), cma::Op::band);
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error(), std::errc::invalid_argument);
+    EXPECT_FALSE(process.clear_context());
+    EXPECT_EQ(peer.finish(), 0);
+}
+
+TEST(CppApi, EmptyContextAndProcessReportErrors)
+{
+    cma::Context empty;
+    EXPECT_FALSE(empty);
+    EXPECT_EQ(empty.set_threshold(1), std::errc::invalid_argument);
+    cma::Process none;
+    EXPECT_EQ(none.set_context(empty), std::errc::invalid_argument);
+    const auto probe = none.probe();
+    ASSERT_FALSE(probe.has_value());
+    EXPECT_EQ(probe.error(), std::errc::invalid_argument);
+    EXPECT_EQ(cma::Context::create(0, 0x10).error(), std::errc::invalid_argument);
+
+    auto made = cma::Context::create(1);
+    ASSERT_TRUE(made.has_value());
+    cma::Context moved = std::move(*made);
+    cma_context *const raw = moved.release();
+    ASSERT_NE(raw, nullptr);
+    const cma::Context adopted{raw};
+    EXPECT_EQ(adopted.threads(), 1U);
 }
 
 } // namespace

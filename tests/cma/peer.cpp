@@ -40,4 +40,17 @@ int Peer::finish() noexcept
     return child_.wait();
 }
 
+cma_process *open_then_reap(Child &child)
+{
+    cma_process *proc = nullptr;
+    if (child.pid() <= 0 || cma_process_open(child.pid(), 0, &proc) < 0) {
+        return nullptr;
+    }
+    if (!child.link().send(0) || child.wait() != 0) {
+        cma_process_close(proc);
+        return nullptr;
+    }
+    return proc;
+}
+
 } // namespace cma::test

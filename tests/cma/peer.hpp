@@ -42,6 +42,11 @@ private:
     cma_process *proc_ = nullptr;
 };
 
+// A handle on @child (from spawn_waiting_child()), opened before the child
+// was told to exit and reaped: a handle on a process that no longer exists.
+// NULL if that could not be arranged.
+cma_process *open_then_reap(Child &child);
+
 } // namespace cma::test
 
 #endif // CMA_TESTS_PEER_HPP

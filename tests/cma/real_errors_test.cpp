@@ -166,12 +166,9 @@ TEST(RealErrors, LocalFaultAfterSomeBytesReturnsTheBytesBefore)
 TEST(RealErrors, ReapedChildIsEsrch)
 {
     std::vector<std::byte> buf(64);
-    Child child = Child::spawn([](const Link &parent) { return parent.receive() ? 0 : 1; });
-    ASSERT_GT(child.pid(), 0);
-    cma_process *proc = nullptr;
-    ASSERT_EQ(cma_process_open(child.pid(), 0, &proc), 0);
-    ASSERT_TRUE(child.link().send(0));
-    ASSERT_EQ(child.wait(), 0);
+    Child child = spawn_waiting_child();
+    cma_process *proc = open_then_reap(child);
+    ASSERT_NE(proc, nullptr);
 
     EXPECT_EQ(cma_read(proc, buf.data(), buf.data(), buf.size(), 0), -ESRCH);
     EXPECT_EQ(cma_write(proc, buf.data(), buf.data(), buf.size(), 0), -ESRCH);
