@@ -5,7 +5,7 @@
 #       [-DSANITIZE_FLAGS=<flags>] -P install_test.cmake
 #
 # `cmake --install` of the build into a scratch prefix, then a project outside
-# the tree built against it twice: with find_package(cma) (C and C++
+# the tree built against it twice: with find_package(afbus COMPONENTS cma) (C and C++
 # consumers, linked to afbus::cma) and with pkg-config (the C consumer,
 # compiled by hand). Every program must run and exit 0.
 
@@ -26,22 +26,22 @@ run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 
 foreach(file include/cma/cma.h include/cma/cma.hpp ${LIBDIR}/libcma.so.0 ${LIBDIR}/pkgconfig/libcma.pc
              ${LIBDIR}/cmake/cma/cmaConfig.cmake ${LIBDIR}/cmake/cma/cmaConfigVersion.cmake
-             ${LIBDIR}/cmake/cma/cmaTargets.cmake)
+             ${LIBDIR}/cmake/cma/cmaTargets.cmake ${LIBDIR}/cmake/afbus/afbusConfig.cmake)
   if(NOT EXISTS ${prefix}/${file})
     message(FATAL_ERROR "not installed: ${file}")
   endif()
 endforeach()
 
-# find_package(cma).
+# find_package(afbus COMPONENTS cma).
 run(${CMAKE_COMMAND} -S ${CONSUMER} -B ${WORK_DIR}/cmake-consumer
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${CC} -DCMAKE_CXX_COMPILER=${CXX}
     "-DCMAKE_C_FLAGS=${SANITIZE_FLAGS}" "-DCMAKE_CXX_FLAGS=${SANITIZE_FLAGS}"
     "-DCMAKE_EXE_LINKER_FLAGS=${SANITIZE_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake-consumer)
 run(${WORK_DIR}/cmake-consumer/consumer_c)
-message(STATUS "find_package(cma), C: ${run_output}")
+message(STATUS "find_package(afbus COMPONENTS cma), C: ${run_output}")
 run(${WORK_DIR}/cmake-consumer/consumer_cxx)
-message(STATUS "find_package(cma), C++: ${run_output}")
+message(STATUS "find_package(afbus COMPONENTS cma), C++: ${run_output}")
 
 # pkg-config.
 set(pc_env ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${prefix}/${LIBDIR}/pkgconfig)
