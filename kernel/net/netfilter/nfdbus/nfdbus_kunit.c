@@ -202,8 +202,7 @@ static u32 mb_build(struct mb *m, const struct nfdbus_vector *v, bool be,
 	return m->pos;
 }
 
-/*
- * Parse a copy of exactly @len bytes, so that KASAN sees any overread. The
+/* Parse a copy of exactly @len bytes, so that KASAN sees any overread. The
  * copy lives until the end of the test: @msg points into it.
  */
 static int parse_copy(struct kunit *test, const u8 *buf, size_t len,
@@ -295,8 +294,7 @@ static void parse_valid_signal(struct kunit *test)
 	}
 }
 
-/*
- * Two messages marshalled by GDBus (Gio.DBusMessage.to_blob), one per byte
+/* Two messages marshalled by GDBus (Gio.DBusMessage.to_blob), one per byte
  * order: signal /org/example/Obj org.example.Iface.Changed from :1.5 to
  * org.x.Y, serial 5, body (sou) "hello", "/a/b", 7.
  */
@@ -548,14 +546,17 @@ static void parse_required_fields(struct kunit *test)
 	struct nfdbus_msg *msg = alloc_msg(test);
 	struct mb *m = alloc_mb(test);
 	unsigned int i;
+	int be, want;
 	u32 len;
-	int be;
 
 	for (be = 0; be < 2; be++) {
 		for (i = 0; i < ARRAY_SIZE(cases); i++) {
+			want = 0;
+			if (cases[i].expect)
+				want = -EINVAL;
 			len = mb_build(m, &cases[i], be, NULL, 0);
 			KUNIT_EXPECT_EQ_MSG(test, parse_copy(test, m->buf, len, msg),
-					    cases[i].expect ? -EINVAL : 0, "case %u", i);
+					    want, "case %u", i);
 		}
 	}
 }
@@ -618,10 +619,12 @@ static void names_grammar(struct kunit *test)
 	char *long_name = kunit_kzalloc(test, 300, GFP_KERNEL);
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(name_cases); i++)
-		KUNIT_EXPECT_EQ_MSG(test, name_cases[i].valid(name_cases[i].name,
-							     strlen(name_cases[i].name)),
-				    name_cases[i].ok, "'%s'", name_cases[i].name);
+	for (i = 0; i < ARRAY_SIZE(name_cases); i++) {
+		const struct name_case *c = &name_cases[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, c->valid(c->name, strlen(c->name)),
+				    c->ok, "'%s'", c->name);
+	}
 	/* 255 bytes at most */
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, long_name);
 	memset(long_name, 'a', 299);
@@ -679,10 +682,12 @@ static void signature_grammar(struct kunit *test)
 	char *buf = kunit_kzalloc(test, 300, GFP_KERNEL);
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(sig_cases); i++)
-		KUNIT_EXPECT_EQ_MSG(test, nfdbus_valid_signature(sig_cases[i].sig,
-							 strlen(sig_cases[i].sig)),
-				    sig_cases[i].ok, "'%s'", sig_cases[i].sig);
+	for (i = 0; i < ARRAY_SIZE(sig_cases); i++) {
+		const char *sig = sig_cases[i].sig;
+
+		KUNIT_EXPECT_EQ_MSG(test, nfdbus_valid_signature(sig, strlen(sig)),
+				    sig_cases[i].ok, "'%s'", sig);
+	}
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, buf);
 	/* 32 nested arrays, not 33 */
 	memset(buf, 'a', 32);
@@ -890,25 +895,29 @@ static void expect_ref(struct kunit *test, const struct nfdbus_rule *rule,
 
 static void rule_every_key(struct kunit *test)
 {
-	static const char text[] =
-		"type='error',sender='org.a.B',interface='org.a.I',member='M',"
-		"path='/p',destination=':1.3',eavesdrop='true',arg5='five',"
-		"arg2path='/two/',arg0namespace='org.ns'";
+	static const char keys[] =
+		"sender='org.a.B',interface='org.a.I',member='M',path='/p',destination=':1.3'";
+	static const char args[] =
+		"type='error',eavesdrop='true',arg5='five',arg2path='/two/',arg0namespace='org.ns'";
 	struct nfdbus_rule *rule = alloc_rule(test);
 
-	KUNIT_ASSERT_EQ(test, parse_rule(rule, text), 0);
+	KUNIT_ASSERT_EQ(test, parse_rule(rule, keys), 0);
 	KUNIT_EXPECT_EQ(test, rule->keys,
-			NFDBUS_RULE_TYPE | NFDBUS_RULE_SENDER |
-			NFDBUS_RULE_INTERFACE | NFDBUS_RULE_MEMBER |
-			NFDBUS_RULE_PATH | NFDBUS_RULE_DESTINATION |
-			NFDBUS_RULE_EAVESDROP);
-	KUNIT_EXPECT_EQ(test, rule->type, NFDBUS_MSG_ERROR);
-	KUNIT_EXPECT_TRUE(test, rule->eavesdrop);
+			NFDBUS_RULE_SENDER | NFDBUS_RULE_INTERFACE |
+			NFDBUS_RULE_MEMBER | NFDBUS_RULE_PATH |
+			NFDBUS_RULE_DESTINATION);
+	KUNIT_EXPECT_FALSE(test, rule->eavesdrop);
 	expect_ref(test, rule, &rule->sender, "org.a.B");
 	expect_ref(test, rule, &rule->interface, "org.a.I");
 	expect_ref(test, rule, &rule->member, "M");
 	expect_ref(test, rule, &rule->path, "/p");
 	expect_ref(test, rule, &rule->destination, ":1.3");
+	KUNIT_EXPECT_EQ(test, rule->nargs, 0);
+
+	KUNIT_ASSERT_EQ(test, parse_rule(rule, args), 0);
+	KUNIT_EXPECT_EQ(test, rule->keys, NFDBUS_RULE_TYPE | NFDBUS_RULE_EAVESDROP);
+	KUNIT_EXPECT_EQ(test, rule->type, NFDBUS_MSG_ERROR);
+	KUNIT_EXPECT_TRUE(test, rule->eavesdrop);
 	/* arguments sorted by index */
 	KUNIT_ASSERT_EQ(test, rule->nargs, 3);
 	KUNIT_EXPECT_EQ(test, rule->args[0].index, 0);

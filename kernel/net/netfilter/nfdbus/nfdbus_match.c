@@ -65,8 +65,7 @@ static bool name_in_namespace(const char *ns, size_t ns_len,
 	return name->len == ns_len || name->s[ns_len] == '.';
 }
 
-/*
- * A name in a rule against a name in the message: equal, or the rule's
+/* A name in a rule against a name in the message: equal, or the rule's
  * well-known name is owned by the message's unique name (or the other way
  * round for destinations, see below).
  */

@@ -190,8 +190,7 @@ static bool sig_basic(char c)
 	return c && strchr("ybnqiuxtdsogh", c);
 }
 
-/*
- * Check that @s holds a sequence of complete types; return how many there
+/* Check that @s holds a sequence of complete types; return how many there
  * are at the top level, or -EINVAL. Arrays and structs (dict entries count
  * as structs, as in the reference implementation) nest at most 32 deep each.
  */
@@ -336,8 +335,7 @@ static int skip_pad(const struct nfdbus_reader *r, u32 *pos, u32 end,
 	return 0;
 }
 
-/*
- * Read a string of type s or o at *pos (aligned already): u32 length, bytes,
+/* Read a string of type s or o at *pos (aligned already): u32 length, bytes,
  * NUL. On success *pos is past the NUL.
  */
 static int read_string(const struct nfdbus_reader *r, u32 *pos, u32 end,
@@ -408,8 +406,7 @@ struct nfdbus_frame {
 	u32 array_end;
 };
 
-/*
- * Walk the values of signature [sig, sig + siglen) of the message, which is
+/* Walk the values of signature [sig, sig + siglen) of the message, which is
  * valid and lives in the message too, from *pos up to at most @end.
  * @depth is the container depth around the values already. When @msg is
  * given, the top-level values are the body's arguments: count them and note

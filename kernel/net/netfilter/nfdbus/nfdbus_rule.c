@@ -53,8 +53,7 @@ static bool str_is(const char *s, size_t len, const char *lit)
 	return strlen(lit) == len && !memcmp(s, lit, len);
 }
 
-/*
- * A namespace for arg0namespace: a bus name that may have one element only
+/* A namespace for arg0namespace: a bus name that may have one element only
  * (dbus-daemon accepts "com" to match every com.* name). Unique names are
  * not namespaces.
  */
@@ -82,8 +81,7 @@ static bool valid_namespace(const char *s, size_t len)
 	return !start;
 }
 
-/*
- * argN, argNpath, arg0namespace: N is 0 to 63 in decimal without leading
+/* argN, argNpath, arg0namespace: N is 0 to 63 in decimal without leading
  * zeros (dbus-daemon reads it with strtoul and refuses what is left over;
  * we are stricter about "arg00", which no library generates).
  * Returns the index and sets *kind, or -EINVAL.
@@ -101,15 +99,14 @@ static int parse_arg_key(const char *key, size_t len, u8 *kind)
 		n = n * 10 + (key[i++] - '0');
 	if (i == 3 || n >= NFDBUS_MAX_MATCH_ARGS)
 		return -EINVAL;
-	if (i == len) {
+	if (i == len)
 		*kind = NFDBUS_ARG_STRING;
-	} else if (str_is(key + i, len - i, "path")) {
+	else if (str_is(key + i, len - i, "path"))
 		*kind = NFDBUS_ARG_PATH;
-	} else if (n == 0 && str_is(key + i, len - i, "namespace")) {
+	else if (n == 0 && str_is(key + i, len - i, "namespace"))
 		*kind = NFDBUS_ARG_NAMESPACE;
-	} else {
+	else
 		return -EINVAL;
-	}
 	return n;
 }
 
@@ -121,8 +118,7 @@ static int set_key(struct nfdbus_rule *rule, u16 key,
 	size_t len = ref->len;
 	unsigned int t;
 
-	/*
-	 * dbus-daemon refuses any key given twice, except eavesdrop where
+	/* dbus-daemon refuses any key given twice, except eavesdrop where
 	 * the last value wins; path and path_namespace exclude each other.
 	 */
 	if (rule->keys & key & ~NFDBUS_RULE_EAVESDROP)
@@ -191,8 +187,7 @@ static int add_arg(struct nfdbus_rule *rule, int index, u8 kind,
 	return 0;
 }
 
-/*
- * Decode the value at text[*pos] up to an unquoted comma or the end, into
+/* Decode the value at text[*pos] up to an unquoted comma or the end, into
  * rule->text. Returns 0 and the reference, or -EINVAL for an unterminated
  * quote.
  */

@@ -1201,12 +1201,14 @@ static const struct nfdbus_vector nfdbus_vectors[] = {
 	},
 	{
 		.line = 201,
-		.rule = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.example.Svc'",
+		.rule =
+			"type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.example.Svc'",
 		.expect = NFDBUS_VEC_VALID,
 	},
 	{
 		.line = 203,
-		.rule = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.example.Svc'",
+		.rule =
+			"type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.example.Svc'",
 		.expect = NFDBUS_VEC_MATCH,
 		.type = 4,
 		.sender = "org.freedesktop.DBus",
@@ -1226,7 +1228,8 @@ static const struct nfdbus_vector nfdbus_vectors[] = {
 	},
 	{
 		.line = 204,
-		.rule = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.example.Svc'",
+		.rule =
+			"type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.example.Svc'",
 		.expect = NFDBUS_VEC_NOMATCH,
 		.type = 4,
 		.sender = "org.freedesktop.DBus",
