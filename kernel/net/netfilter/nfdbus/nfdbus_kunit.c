@@ -14,64 +14,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "nfdbus_match.h"
-#include "nfdbus_parse.h"
-#include "nfdbus_rule.h"
-
-enum {
-	NFDBUS_VEC_VALID,
-	NFDBUS_VEC_INVALID,
-	NFDBUS_VEC_MATCH,
-	NFDBUS_VEC_NOMATCH,
-};
-
-/* A message as the vectors describe it; see match-rules.txt */
-struct nfdbus_vector {
-	int line;
-	const char *rule;
-	u8 expect;
-	u8 type;
-	const char *sender;
-	const char *destination;
-	const char *path;
-	const char *interface;
-	const char *member;
-	const char *error_name;
-	u32 reply_serial;
-	bool eavesdrop;
-	u8 nargs;
-	struct {
-		u8 index;
-		char type;
-		const char *value;
-	} args[8];
-	u8 nowners;
-	struct {
-		const char *name;
-		const char *unique;
-	} owners[4];
-};
-
-#include "nfdbus_vectors.h"
-
-#define MB_CAP		2048
-
-/* One extra header field, written after the usual ones */
-struct raw_field {
-	u8 code;
-	const char *sig;
-	u32 u;
-	const char *s;
-};
-
-/* The marshaller; @pads records where it wrote padding */
-struct mb {
-	u8 buf[MB_CAP];
-	u32 pos;
-	bool be;
-	u32 npads;
-	u32 pads[256];
-};
+#include "nfdbus_kunit.h"
 
 static void mb_u8(struct mb *m, u8 v)
 {
@@ -139,8 +82,8 @@ static void mb_field(struct mb *m, u8 code, const char *sig, const char *s,
 }
 
 /* Marshal @v (args only of types s, o, g; gaps are INT32 0); returns length */
-static u32 mb_build(struct mb *m, const struct nfdbus_vector *v, bool be,
-		    const struct raw_field *extra, unsigned int nextra)
+u32 nfdbus_test_build(struct mb *m, const struct nfdbus_vector *v, bool be,
+		      const struct raw_field *extra, unsigned int nextra)
 {
 	char sig[NFDBUS_MAX_MATCH_ARGS + 1] = "";
 	unsigned int i, a, top = 0;
@@ -205,7 +148,7 @@ static u32 mb_build(struct mb *m, const struct nfdbus_vector *v, bool be,
 /* Parse a copy of exactly @len bytes, so that KASAN sees any overread. The
  * copy lives until the end of the test: @msg points into it.
  */
-static int parse_copy(struct kunit *test, const u8 *buf, size_t len,
+int nfdbus_test_parse(struct kunit *test, const u8 *buf, size_t len,
 		      struct nfdbus_msg *msg)
 {
 	u8 *copy = kunit_kmalloc(test, len ? len : 1, GFP_KERNEL);
@@ -215,7 +158,7 @@ static int parse_copy(struct kunit *test, const u8 *buf, size_t len,
 	return nfdbus_parse_message(copy, len, msg);
 }
 
-static const struct nfdbus_vector sample_signal = {
+const struct nfdbus_vector nfdbus_test_sample_signal = {
 	.type = NFDBUS_MSG_SIGNAL,
 	.sender = ":1.42",
 	.destination = "org.example.Dest",
@@ -230,7 +173,7 @@ static const struct nfdbus_vector sample_signal = {
 	},
 };
 
-static struct nfdbus_msg *alloc_msg(struct kunit *test)
+struct nfdbus_msg *nfdbus_test_alloc_msg(struct kunit *test)
 {
 	struct nfdbus_msg *msg = kunit_kzalloc(test, sizeof(*msg), GFP_KERNEL);
 
@@ -238,7 +181,7 @@ static struct nfdbus_msg *alloc_msg(struct kunit *test)
 	return msg;
 }
 
-static struct mb *alloc_mb(struct kunit *test)
+struct mb *nfdbus_test_alloc_mb(struct kunit *test)
 {
 	struct mb *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 
@@ -257,14 +200,14 @@ static void expect_str(struct kunit *test, const struct nfdbus_str *got,
 
 static void parse_valid_signal(struct kunit *test)
 {
-	struct nfdbus_msg *msg = alloc_msg(test);
-	struct mb *m = alloc_mb(test);
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
 	struct nfdbus_str arg;
 	int be;
 	char t;
 
 	for (be = 0; be < 2; be++) {
-		u32 len = mb_build(m, &sample_signal, be, NULL, 0);
+		u32 len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, NULL, 0);
 
 		KUNIT_ASSERT_EQ(test, nfdbus_parse_message(m->buf, len, msg), 0);
 		KUNIT_EXPECT_EQ(test, msg->big_endian, (bool)be);
@@ -343,13 +286,13 @@ static void parse_gdbus_messages(struct kunit *test)
 		{ gdbus_le, sizeof(gdbus_le) },
 		{ gdbus_be, sizeof(gdbus_be) },
 	};
-	struct nfdbus_msg *msg = alloc_msg(test);
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
 	struct nfdbus_str arg;
 	unsigned int i;
 	char t;
 
 	for (i = 0; i < ARRAY_SIZE(msgs); i++) {
-		KUNIT_ASSERT_EQ(test, parse_copy(test, msgs[i].buf, msgs[i].len,
+		KUNIT_ASSERT_EQ(test, nfdbus_test_parse(test, msgs[i].buf, msgs[i].len,
 						 msg), 0);
 		KUNIT_EXPECT_EQ(test, msg->big_endian, i == 1);
 		KUNIT_EXPECT_EQ(test, msg->serial, 5);
@@ -365,45 +308,45 @@ static void parse_gdbus_messages(struct kunit *test)
 /* Every proper prefix of a valid message is refused, in both byte orders. */
 static void parse_truncated(struct kunit *test)
 {
-	struct nfdbus_msg *msg = alloc_msg(test);
-	struct mb *m = alloc_mb(test);
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
 	u32 len, i;
 	int be;
 
 	for (be = 0; be < 2; be++) {
-		len = mb_build(m, &sample_signal, be, NULL, 0);
+		len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, NULL, 0);
 		for (i = 0; i < len; i++)
-			KUNIT_EXPECT_NE_MSG(test, parse_copy(test, m->buf, i, msg),
+			KUNIT_EXPECT_NE_MSG(test, nfdbus_test_parse(test, m->buf, i, msg),
 					    0, "prefix of %u bytes accepted", i);
-		KUNIT_EXPECT_EQ(test, parse_copy(test, m->buf, len, msg), 0);
+		KUNIT_EXPECT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), 0);
 	}
 	for (i = 0; i < sizeof(gdbus_be); i++)
-		KUNIT_EXPECT_NE(test, parse_copy(test, gdbus_be, i, msg), 0);
+		KUNIT_EXPECT_NE(test, nfdbus_test_parse(test, gdbus_be, i, msg), 0);
 }
 
 /* Nonzero padding anywhere, or padding left out, makes the message invalid. */
 static void parse_bad_padding(struct kunit *test)
 {
-	struct nfdbus_msg *msg = alloc_msg(test);
-	struct mb *m = alloc_mb(test);
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
 	u8 *copy = kunit_kmalloc(test, MB_CAP, GFP_KERNEL);
 	u32 len, i, p;
 	int be;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, copy);
 	for (be = 0; be < 2; be++) {
-		len = mb_build(m, &sample_signal, be, NULL, 0);
+		len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, NULL, 0);
 		KUNIT_ASSERT_GT(test, m->npads, 10);
 		for (i = 0; i < m->npads; i++) {
 			p = m->pads[i];
 			memcpy(copy, m->buf, len);
 			copy[p] = 0x20;
-			KUNIT_EXPECT_EQ_MSG(test, parse_copy(test, copy, len, msg),
+			KUNIT_EXPECT_EQ_MSG(test, nfdbus_test_parse(test, copy, len, msg),
 					    -EINVAL, "padding byte %u", p);
 			/* without the padding byte, something is misaligned */
 			memcpy(copy, m->buf, p);
 			memcpy(copy + p, m->buf + p + 1, len - p - 1);
-			KUNIT_EXPECT_NE_MSG(test, parse_copy(test, copy, len - 1, msg),
+			KUNIT_EXPECT_NE_MSG(test, nfdbus_test_parse(test, copy, len - 1, msg),
 					    0, "padding byte %u removed", p);
 		}
 	}
@@ -411,45 +354,45 @@ static void parse_bad_padding(struct kunit *test)
 
 static void parse_fixed_header(struct kunit *test)
 {
-	struct nfdbus_msg *msg = alloc_msg(test);
-	struct mb *m = alloc_mb(test);
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
 	size_t total;
 	u32 len;
 	int be;
 
 	for (be = 0; be < 2; be++) {
-		len = mb_build(m, &sample_signal, be, NULL, 0);
+		len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, NULL, 0);
 		m->buf[0] = 'x';
-		KUNIT_EXPECT_EQ(test, parse_copy(test, m->buf, len, msg), -EINVAL);
-		len = mb_build(m, &sample_signal, be, NULL, 0);
+		KUNIT_EXPECT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), -EINVAL);
+		len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, NULL, 0);
 		m->buf[3] = 2;	/* protocol version */
-		KUNIT_EXPECT_EQ(test, parse_copy(test, m->buf, len, msg), -EINVAL);
-		len = mb_build(m, &sample_signal, be, NULL, 0);
+		KUNIT_EXPECT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), -EINVAL);
+		len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, NULL, 0);
 		m->buf[1] = 0;	/* type INVALID */
-		KUNIT_EXPECT_EQ(test, parse_copy(test, m->buf, len, msg), -EINVAL);
+		KUNIT_EXPECT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), -EINVAL);
 		m->buf[1] = 5;	/* unknown type */
-		KUNIT_EXPECT_EQ(test, parse_copy(test, m->buf, len, msg), -EINVAL);
-		len = mb_build(m, &sample_signal, be, NULL, 0);
+		KUNIT_EXPECT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), -EINVAL);
+		len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, NULL, 0);
 		m->buf[2] = 0xff;	/* unknown flags are ignored */
-		KUNIT_EXPECT_EQ(test, parse_copy(test, m->buf, len, msg), 0);
+		KUNIT_EXPECT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), 0);
 		KUNIT_EXPECT_EQ(test, msg->flags, 0xff);
 		mb_u32_at(m, 8, 0);	/* serial 0 */
-		KUNIT_EXPECT_EQ(test, parse_copy(test, m->buf, len, msg), -EINVAL);
-		len = mb_build(m, &sample_signal, be, NULL, 0);
+		KUNIT_EXPECT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), -EINVAL);
+		len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, NULL, 0);
 		mb_u32_at(m, 4, 4);	/* body shorter than the signature needs */
-		KUNIT_EXPECT_NE(test, parse_copy(test, m->buf, len, msg), 0);
+		KUNIT_EXPECT_NE(test, nfdbus_test_parse(test, m->buf, len, msg), 0);
 		/* 128 MiB is the limit; the header says how long it will be */
-		len = mb_build(m, &sample_signal, be, NULL, 0);
+		len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, NULL, 0);
 		mb_u32_at(m, 4, NFDBUS_MAX_MESSAGE_LEN);
 		KUNIT_EXPECT_EQ(test, nfdbus_message_length(m->buf, len, &total),
 				-EMSGSIZE);
-		KUNIT_EXPECT_EQ(test, parse_copy(test, m->buf, len, msg),
+		KUNIT_EXPECT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg),
 				-EMSGSIZE);
 		mb_u32_at(m, 4, NFDBUS_MAX_MESSAGE_LEN - 256);
 		KUNIT_EXPECT_EQ(test, nfdbus_message_length(m->buf, len, &total), 0);
-		KUNIT_EXPECT_EQ(test, parse_copy(test, m->buf, len, msg), -ENODATA);
+		KUNIT_EXPECT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), -ENODATA);
 		mb_u32_at(m, 12, NFDBUS_MAX_ARRAY_LEN + 1);
-		KUNIT_EXPECT_EQ(test, parse_copy(test, m->buf, len, msg), -EINVAL);
+		KUNIT_EXPECT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), -EINVAL);
 		KUNIT_EXPECT_EQ(test, nfdbus_message_length(m->buf, 15, &total),
 				-ENODATA);
 	}
@@ -496,27 +439,27 @@ static const struct nfdbus_vector bare_signal = {
 
 static void parse_header_fields(struct kunit *test)
 {
-	struct nfdbus_msg *msg = alloc_msg(test);
-	struct mb *m = alloc_mb(test);
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
 	unsigned int i;
 	u32 len;
 	int be;
 
 	for (be = 0; be < 2; be++) {
 		for (i = 0; i < ARRAY_SIZE(field_cases); i++) {
-			len = mb_build(m, &sample_signal, be, &field_cases[i].extra, 1);
-			KUNIT_EXPECT_EQ_MSG(test, parse_copy(test, m->buf, len, msg),
+			len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, &field_cases[i].extra, 1);
+			KUNIT_EXPECT_EQ_MSG(test, nfdbus_test_parse(test, m->buf, len, msg),
 					    field_cases[i].err, "%s", field_cases[i].what);
 		}
-		len = mb_build(m, &bare_signal, be, &field_cases[8].extra, 1);
-		KUNIT_ASSERT_EQ(test, parse_copy(test, m->buf, len, msg), 0);
+		len = nfdbus_test_build(m, &bare_signal, be, &field_cases[8].extra, 1);
+		KUNIT_ASSERT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), 0);
 		KUNIT_EXPECT_EQ(test, msg->reply_serial, 7);
 		KUNIT_EXPECT_EQ(test, msg->fields,
 				BIT(NFDBUS_FIELD_PATH) | BIT(NFDBUS_FIELD_INTERFACE) |
 				BIT(NFDBUS_FIELD_MEMBER) | BIT(NFDBUS_FIELD_SIGNATURE) |
 				BIT(NFDBUS_FIELD_REPLY_SERIAL));
-		len = mb_build(m, &bare_signal, be, &field_cases[11].extra, 1);
-		KUNIT_ASSERT_EQ(test, parse_copy(test, m->buf, len, msg), 0);
+		len = nfdbus_test_build(m, &bare_signal, be, &field_cases[11].extra, 1);
+		KUNIT_ASSERT_EQ(test, nfdbus_test_parse(test, m->buf, len, msg), 0);
 		KUNIT_EXPECT_EQ(test, msg->unix_fds, 3);
 	}
 }
@@ -543,8 +486,8 @@ static void parse_required_fields(struct kunit *test)
 		{ .type = 4, .path = "/a", .interface = "org.freedesktop.DBus.Local",
 		  .member = "M", .expect = 1 },
 	};
-	struct nfdbus_msg *msg = alloc_msg(test);
-	struct mb *m = alloc_mb(test);
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
 	unsigned int i;
 	int be, want;
 	u32 len;
@@ -554,8 +497,8 @@ static void parse_required_fields(struct kunit *test)
 			want = 0;
 			if (cases[i].expect)
 				want = -EINVAL;
-			len = mb_build(m, &cases[i], be, NULL, 0);
-			KUNIT_EXPECT_EQ_MSG(test, parse_copy(test, m->buf, len, msg),
+			len = nfdbus_test_build(m, &cases[i], be, NULL, 0);
+			KUNIT_EXPECT_EQ_MSG(test, nfdbus_test_parse(test, m->buf, len, msg),
 					    want, "case %u", i);
 		}
 	}
@@ -728,12 +671,12 @@ static int parse_body(struct kunit *test, struct mb *m, bool be, const char *sig
 		.member = "M",
 	};
 	struct raw_field f = { NFDBUS_FIELD_SIGNATURE, "g", 0, sig };
-	u32 len = mb_build(m, &v, be, &f, 1);
+	u32 len = nfdbus_test_build(m, &v, be, &f, 1);
 
 	KUNIT_ASSERT_LE(test, len + blen, (u32)MB_CAP);
 	memcpy(m->buf + len, body, blen);
 	mb_u32_at(m, 4, blen);
-	return parse_copy(test, m->buf, len + blen, msg);
+	return nfdbus_test_parse(test, m->buf, len + blen, msg);
 }
 
 /* Bodies in little-endian; values chosen so that byte order does not matter */
@@ -768,8 +711,8 @@ static void parse_body_values(struct kunit *test)
 	static const u8 bad_sig[] = { 1, '(', 0 };
 	/* bytes after the last argument */
 	static const u8 trailing[] = { 1, 2 };
-	struct nfdbus_msg *msg = alloc_msg(test);
-	struct mb *m = alloc_mb(test);
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
 
 	KUNIT_EXPECT_EQ(test, parse_body(test, m, 0, "bb", two_bools,
 					 sizeof(two_bools), msg), 0);
@@ -811,8 +754,8 @@ static void parse_body_values(struct kunit *test)
 /* Variants nest up to a total depth of 64 containers, not beyond. */
 static void parse_nested_variants(struct kunit *test)
 {
-	struct nfdbus_msg *msg = alloc_msg(test);
-	struct mb *m = alloc_mb(test);
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
 	u8 *body = kunit_kzalloc(test, 256, GFP_KERNEL);
 	unsigned int n, i;
 
@@ -855,251 +798,4 @@ static struct kunit_suite nfdbus_parse_suite = {
 	.test_cases = nfdbus_parse_cases,
 };
 
-static struct nfdbus_rule *alloc_rule(struct kunit *test)
-{
-	struct nfdbus_rule *rule = kunit_kzalloc(test, sizeof(*rule), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rule);
-	return rule;
-}
-
-static int parse_rule(struct nfdbus_rule *rule, const char *text)
-{
-	return nfdbus_rule_parse(text, strlen(text), rule);
-}
-
-/* Every vector's rule parses, or is refused, as the file says */
-static void rule_vectors(struct kunit *test)
-{
-	struct nfdbus_rule *rule = alloc_rule(test);
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(nfdbus_vectors); i++) {
-		const struct nfdbus_vector *v = &nfdbus_vectors[i];
-
-		if (v->expect == NFDBUS_VEC_INVALID)
-			KUNIT_EXPECT_NE_MSG(test, parse_rule(rule, v->rule), 0,
-					    "match-rules.txt:%d", v->line);
-		else
-			KUNIT_EXPECT_EQ_MSG(test, parse_rule(rule, v->rule), 0,
-					    "match-rules.txt:%d", v->line);
-	}
-}
-
-static void expect_ref(struct kunit *test, const struct nfdbus_rule *rule,
-		       const struct nfdbus_rule_ref *ref, const char *want)
-{
-	KUNIT_EXPECT_STREQ(test, nfdbus_rule_value(rule, ref), want);
-	KUNIT_EXPECT_EQ(test, ref->len, strlen(want));
-}
-
-static void rule_every_key(struct kunit *test)
-{
-	static const char keys[] =
-		"sender='org.a.B',interface='org.a.I',member='M',path='/p',destination=':1.3'";
-	static const char args[] =
-		"type='error',eavesdrop='true',arg5='five',arg2path='/two/',arg0namespace='org.ns'";
-	struct nfdbus_rule *rule = alloc_rule(test);
-
-	KUNIT_ASSERT_EQ(test, parse_rule(rule, keys), 0);
-	KUNIT_EXPECT_EQ(test, rule->keys,
-			NFDBUS_RULE_SENDER | NFDBUS_RULE_INTERFACE |
-			NFDBUS_RULE_MEMBER | NFDBUS_RULE_PATH |
-			NFDBUS_RULE_DESTINATION);
-	KUNIT_EXPECT_FALSE(test, rule->eavesdrop);
-	expect_ref(test, rule, &rule->sender, "org.a.B");
-	expect_ref(test, rule, &rule->interface, "org.a.I");
-	expect_ref(test, rule, &rule->member, "M");
-	expect_ref(test, rule, &rule->path, "/p");
-	expect_ref(test, rule, &rule->destination, ":1.3");
-	KUNIT_EXPECT_EQ(test, rule->nargs, 0);
-
-	KUNIT_ASSERT_EQ(test, parse_rule(rule, args), 0);
-	KUNIT_EXPECT_EQ(test, rule->keys, NFDBUS_RULE_TYPE | NFDBUS_RULE_EAVESDROP);
-	KUNIT_EXPECT_EQ(test, rule->type, NFDBUS_MSG_ERROR);
-	KUNIT_EXPECT_TRUE(test, rule->eavesdrop);
-	/* arguments sorted by index */
-	KUNIT_ASSERT_EQ(test, rule->nargs, 3);
-	KUNIT_EXPECT_EQ(test, rule->args[0].index, 0);
-	KUNIT_EXPECT_EQ(test, rule->args[0].kind, NFDBUS_ARG_NAMESPACE);
-	expect_ref(test, rule, &rule->args[0].value, "org.ns");
-	KUNIT_EXPECT_EQ(test, rule->args[1].index, 2);
-	KUNIT_EXPECT_EQ(test, rule->args[1].kind, NFDBUS_ARG_PATH);
-	expect_ref(test, rule, &rule->args[1].value, "/two/");
-	KUNIT_EXPECT_EQ(test, rule->args[2].index, 5);
-	KUNIT_EXPECT_EQ(test, rule->args[2].kind, NFDBUS_ARG_STRING);
-	expect_ref(test, rule, &rule->args[2].value, "five");
-
-	KUNIT_ASSERT_EQ(test, parse_rule(rule, "path_namespace='/p'"), 0);
-	KUNIT_EXPECT_EQ(test, rule->keys, NFDBUS_RULE_PATH_NAMESPACE);
-	/* inside quotes a backslash is literal and the apostrophe ends them */
-	KUNIT_ASSERT_EQ(test, parse_rule(rule, "arg0='a\\'"), 0);
-	expect_ref(test, rule, &rule->args[0].value, "a\\");
-	KUNIT_EXPECT_EQ(test, parse_rule(rule, "arg0='a\\'b'"), -EINVAL);
-	KUNIT_ASSERT_EQ(test, parse_rule(rule, "arg0=a\\'b"), 0);
-	expect_ref(test, rule, &rule->args[0].value, "a'b");
-	/* a NUL inside the text is not part of any rule */
-	KUNIT_EXPECT_EQ(test, nfdbus_rule_parse("type='signal'\0", 14, rule),
-			-EINVAL);
-}
-
-/* All 64 argument slots at once, in a rule under 1024 bytes */
-static void rule_all_args(struct kunit *test)
-{
-	struct nfdbus_rule *rule = alloc_rule(test);
-	char *text = kunit_kzalloc(test, 1100, GFP_KERNEL);
-	int i, len = 0;
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, text);
-	for (i = 63; i >= 0; i--)
-		len += scnprintf(text + len, 1100 - len, "%sarg%d=%c",
-				 i == 63 ? "" : ",", i, 'a' + i % 26);
-	KUNIT_ASSERT_LE(test, len, NFDBUS_MAX_RULE_LEN);
-	KUNIT_ASSERT_EQ(test, nfdbus_rule_parse(text, len, rule), 0);
-	KUNIT_ASSERT_EQ(test, rule->nargs, 64);
-	for (i = 0; i < 64; i++)
-		KUNIT_EXPECT_EQ(test, rule->args[i].index, i);
-}
-
-/* 1024 bytes are accepted, 1025 are not */
-static void rule_length_limit(struct kunit *test)
-{
-	static const char head[] = "arg0='";
-	struct nfdbus_rule *rule = alloc_rule(test);
-	char *text = kunit_kzalloc(test, 1100, GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, text);
-	memcpy(text, head, sizeof(head) - 1);
-	memset(text + sizeof(head) - 1, 'x', 1100 - sizeof(head));
-	text[1023] = '\'';
-	KUNIT_EXPECT_EQ(test, nfdbus_rule_parse(text, 1024, rule), 0);
-	KUNIT_EXPECT_EQ(test, rule->args[0].value.len, 1024 - 7);
-	text[1023] = 'x';
-	text[1024] = '\'';
-	KUNIT_EXPECT_EQ(test, nfdbus_rule_parse(text, 1025, rule), -EMSGSIZE);
-}
-
-static struct kunit_case nfdbus_rule_cases[] = {
-	KUNIT_CASE(rule_vectors),
-	KUNIT_CASE(rule_every_key),
-	KUNIT_CASE(rule_all_args),
-	KUNIT_CASE(rule_length_limit),
-	{}
-};
-
-static struct kunit_suite nfdbus_rule_suite = {
-	.name = "nfdbus_rule",
-	.test_cases = nfdbus_rule_cases,
-};
-
-static bool vector_owns(void *priv, const char *name, size_t name_len,
-			const char *unique, size_t unique_len)
-{
-	const struct nfdbus_vector *v = priv;
-	unsigned int i;
-
-	for (i = 0; i < v->nowners; i++)
-		if (strlen(v->owners[i].name) == name_len &&
-		    !memcmp(v->owners[i].name, name, name_len) &&
-		    strlen(v->owners[i].unique) == unique_len &&
-		    !memcmp(v->owners[i].unique, unique, unique_len))
-			return true;
-	return false;
-}
-
-/* Every vector message, marshalled in both byte orders, matches or not */
-static void match_vectors(struct kunit *test)
-{
-	struct nfdbus_rule *rule = alloc_rule(test);
-	struct nfdbus_msg *msg = alloc_msg(test);
-	struct mb *m = alloc_mb(test);
-	unsigned int i, checked = 0;
-	u32 len;
-	int be;
-
-	for (i = 0; i < ARRAY_SIZE(nfdbus_vectors); i++) {
-		const struct nfdbus_vector *v = &nfdbus_vectors[i];
-		struct nfdbus_match_env env = {
-			.owns = vector_owns,
-			.priv = (void *)v,
-			.eavesdrop = v->eavesdrop,
-		};
-
-		if (v->expect != NFDBUS_VEC_MATCH && v->expect != NFDBUS_VEC_NOMATCH)
-			continue;
-		KUNIT_ASSERT_EQ(test, parse_rule(rule, v->rule), 0);
-		for (be = 0; be < 2; be++) {
-			len = mb_build(m, v, be, NULL, 0);
-			KUNIT_ASSERT_EQ_MSG(test, parse_copy(test, m->buf, len, msg),
-					    0, "match-rules.txt:%d", v->line);
-			KUNIT_EXPECT_EQ_MSG(test, nfdbus_match(rule, msg, &env),
-					    v->expect == NFDBUS_VEC_MATCH,
-					    "match-rules.txt:%d, %s-endian",
-					    v->line, be ? "big" : "little");
-			checked++;
-		}
-	}
-	KUNIT_EXPECT_GT(test, checked, 100);
-}
-
-static void match_arg_path(struct kunit *test)
-{
-	static const struct {
-		const char *rule, *arg;
-		bool match;
-	} cases[] = {
-		{ "/aa/bb/", "/", true },
-		{ "/aa/bb/", "/aa/", true },
-		{ "/aa/bb/", "/aa/bb/", true },
-		{ "/aa/bb/", "/aa/bb/cc/", true },
-		{ "/aa/bb/", "/aa/bb/cc", true },
-		{ "/aa/bb/", "/aa/b", false },
-		{ "/aa/bb/", "/aa", false },
-		{ "/aa/bb/", "/aa/bb", false },
-		{ "/aa/bb", "/aa/bb", true },
-		{ "/aa/bb", "/aa/bb/", false },
-		{ "/", "/anything", true },
-		{ "", "", true },
-		{ "", "/", false },
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		KUNIT_EXPECT_EQ_MSG(test, nfdbus_arg_path_match(cases[i].rule,
-								strlen(cases[i].rule),
-								cases[i].arg,
-								strlen(cases[i].arg)),
-				    cases[i].match, "'%s' vs '%s'",
-				    cases[i].rule, cases[i].arg);
-}
-
-/* Without an ownership callback, only equal names match */
-static void match_without_env(struct kunit *test)
-{
-	struct nfdbus_rule *rule = alloc_rule(test);
-	struct nfdbus_msg *msg = alloc_msg(test);
-	struct mb *m = alloc_mb(test);
-	u32 len = mb_build(m, &sample_signal, false, NULL, 0);
-
-	KUNIT_ASSERT_EQ(test, parse_copy(test, m->buf, len, msg), 0);
-	KUNIT_ASSERT_EQ(test, parse_rule(rule, "sender=':1.42',arg0='hello'"), 0);
-	KUNIT_EXPECT_TRUE(test, nfdbus_match(rule, msg, NULL));
-	KUNIT_ASSERT_EQ(test, parse_rule(rule, "sender='org.x.Y'"), 0);
-	KUNIT_EXPECT_FALSE(test, nfdbus_match(rule, msg, NULL));
-	KUNIT_ASSERT_EQ(test, parse_rule(rule, "destination='org.example.Dest'"), 0);
-	KUNIT_EXPECT_TRUE(test, nfdbus_match(rule, msg, NULL));
-}
-
-static struct kunit_case nfdbus_match_cases[] = {
-	KUNIT_CASE(match_vectors),
-	KUNIT_CASE(match_arg_path),
-	KUNIT_CASE(match_without_env),
-	{}
-};
-
-static struct kunit_suite nfdbus_match_suite = {
-	.name = "nfdbus_match",
-	.test_cases = nfdbus_match_cases,
-};
-
-kunit_test_suites(&nfdbus_parse_suite, &nfdbus_rule_suite, &nfdbus_match_suite);
+kunit_test_suite(nfdbus_parse_suite);

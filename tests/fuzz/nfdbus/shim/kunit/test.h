@@ -88,7 +88,17 @@ struct kunit_suite {
 #define KUNIT_ASSERT_NOT_NULL(t, p) KUNIT_CHECK(t, (p) != NULL, 1)
 #define KUNIT_ASSERT_NOT_ERR_OR_NULL(t, p) KUNIT_CHECK(t, (p) != NULL, 1)
 
-#define kunit_test_suites(...)						\
-	struct kunit_suite *nfdbus_host_suites[] = { __VA_ARGS__, NULL }
+void kunit_host_register(struct kunit_suite **suites);
+
+#define KUNIT_HOST_SUITES_(n, ...)					\
+	static struct kunit_suite *kunit_host_suites_##n[] = {		\
+		__VA_ARGS__, NULL };					\
+	__attribute__((constructor)) static void kunit_host_reg_##n(void)	\
+	{								\
+		kunit_host_register(kunit_host_suites_##n);		\
+	}
+#define KUNIT_HOST_SUITES(n, ...) KUNIT_HOST_SUITES_(n, __VA_ARGS__)
+#define kunit_test_suites(...) KUNIT_HOST_SUITES(__COUNTER__, __VA_ARGS__)
+#define kunit_test_suite(suite) kunit_test_suites(&suite)
 
 #endif /* _NFDBUS_SHIM_KUNIT_H */
