@@ -292,8 +292,8 @@ static void parse_gdbus_messages(struct kunit *test)
 	char t;
 
 	for (i = 0; i < ARRAY_SIZE(msgs); i++) {
-		KUNIT_ASSERT_EQ(test, nfdbus_test_parse(test, msgs[i].buf, msgs[i].len,
-						 msg), 0);
+		KUNIT_ASSERT_EQ(test, nfdbus_test_parse(test, msgs[i].buf,
+							msgs[i].len, msg), 0);
 		KUNIT_EXPECT_EQ(test, msg->big_endian, i == 1);
 		KUNIT_EXPECT_EQ(test, msg->serial, 5);
 		expect_str(test, &msg->sender, ":1.5");
@@ -447,7 +447,8 @@ static void parse_header_fields(struct kunit *test)
 
 	for (be = 0; be < 2; be++) {
 		for (i = 0; i < ARRAY_SIZE(field_cases); i++) {
-			len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be, &field_cases[i].extra, 1);
+			len = nfdbus_test_build(m, &nfdbus_test_sample_signal, be,
+						&field_cases[i].extra, 1);
 			KUNIT_EXPECT_EQ_MSG(test, nfdbus_test_parse(test, m->buf, len, msg),
 					    field_cases[i].err, "%s", field_cases[i].what);
 		}
