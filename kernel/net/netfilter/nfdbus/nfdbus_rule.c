@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nfdbus: D-Bus match rules.
+ *
+ * Written from the D-Bus specification ("Match Rules"): comma-separated
+ * key=value pairs; a value may be quoted with apostrophes, inside which
+ * every byte is literal; outside quotes \' stands for an apostrophe and any
+ * other backslash is literal. Where the specification is silent this
+ * follows what dbus-daemon accepts, each such place commented.
+ *
+ * The rule is parsed once, when it is installed, into a struct nfdbus_rule
+ * that the matcher reads without looking at the text again.
+ */
+
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/types.h>
+
+#include "nfdbus_rule.h"
+
+struct nfdbus_rule_key_name {
+	const char *name;
+	u16 key;
+};
+
+static const struct nfdbus_rule_key_name nfdbus_rule_keys[] = {
+	{ "type", NFDBUS_RULE_TYPE },
+	{ "sender", NFDBUS_RULE_SENDER },
+	{ "interface", NFDBUS_RULE_INTERFACE },
+	{ "member", NFDBUS_RULE_MEMBER },
+	{ "path", NFDBUS_RULE_PATH },
+	{ "path_namespace", NFDBUS_RULE_PATH_NAMESPACE },
+	{ "destination", NFDBUS_RULE_DESTINATION },
+	{ "eavesdrop", NFDBUS_RULE_EAVESDROP },
+};
+
+static const char * const nfdbus_type_names[] = {
+	[NFDBUS_MSG_METHOD_CALL] = "method_call",
+	[NFDBUS_MSG_METHOD_RETURN] = "method_return",
+	[NFDBUS_MSG_ERROR] = "error",
+	[NFDBUS_MSG_SIGNAL] = "signal",
+};
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	       c == '\v' || c == '\f';
+}
+
+static bool str_is(const char *s, size_t len, const char *lit)
+{
+	return strlen(lit) == len && !memcmp(s, lit, len);
+}
+
+/* A namespace for arg0namespace: a bus name that may have one element only
+ * (dbus-daemon accepts "com" to match every com.* name). Unique names are
+ * not namespaces.
+ */
+static bool valid_namespace(const char *s, size_t len)
+{
+	bool start = true;
+	size_t i;
+
+	if (len == 0 || len > NFDBUS_MAX_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (start)
+				return false;
+			start = true;
+			continue;
+		}
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      c == '_' || c == '-' || (!start && c >= '0' && c <= '9')))
+			return false;
+		start = false;
+	}
+	return !start;
+}
+
+/* argN, argNpath, arg0namespace: N is 0 to 63 in decimal without leading
+ * zeros (dbus-daemon reads it with strtoul and refuses what is left over;
+ * we are stricter about "arg00", which no library generates).
+ * Returns the index and sets *kind, or -EINVAL.
+ */
+static int parse_arg_key(const char *key, size_t len, u8 *kind)
+{
+	size_t i = 3;
+	int n = 0;
+
+	if (len < 4 || memcmp(key, "arg", 3))
+		return -EINVAL;
+	if (key[i] == '0' && len > 4 && key[4] >= '0' && key[4] <= '9')
+		return -EINVAL;
+	while (i < len && key[i] >= '0' && key[i] <= '9' && i < 6)
+		n = n * 10 + (key[i++] - '0');
+	if (i == 3 || n >= NFDBUS_MAX_MATCH_ARGS)
+		return -EINVAL;
+	if (i == len)
+		*kind = NFDBUS_ARG_STRING;
+	else if (str_is(key + i, len - i, "path"))
+		*kind = NFDBUS_ARG_PATH;
+	else if (n == 0 && str_is(key + i, len - i, "namespace"))
+		*kind = NFDBUS_ARG_NAMESPACE;
+	else
+		return -EINVAL;
+	return n;
+}
+
+/* Check @value for @key and store it in @rule. */
+static int set_key(struct nfdbus_rule *rule, u16 key,
+		   const struct nfdbus_rule_ref *ref)
+{
+	const char *v = nfdbus_rule_value(rule, ref);
+	size_t len = ref->len;
+	unsigned int t;
+
+	/* dbus-daemon refuses any key given twice, except eavesdrop where
+	 * the last value wins; path and path_namespace exclude each other.
+	 */
+	if (rule->keys & key & ~NFDBUS_RULE_EAVESDROP)
+		return -EINVAL;
+	if ((key | rule->keys) & NFDBUS_RULE_PATH &&
+	    (key | rule->keys) & NFDBUS_RULE_PATH_NAMESPACE)
+		return -EINVAL;
+	rule->keys |= key;
+
+	switch (key) {
+	case NFDBUS_RULE_TYPE:
+		for (t = NFDBUS_MSG_METHOD_CALL; t <= NFDBUS_MSG_SIGNAL; t++) {
+			if (str_is(v, len, nfdbus_type_names[t])) {
+				rule->type = t;
+				return 0;
+			}
+		}
+		return -EINVAL;
+	case NFDBUS_RULE_SENDER:
+		rule->sender = *ref;
+		return nfdbus_valid_bus_name(v, len) ? 0 : -EINVAL;
+	case NFDBUS_RULE_INTERFACE:
+		rule->interface = *ref;
+		return nfdbus_valid_interface(v, len) ? 0 : -EINVAL;
+	case NFDBUS_RULE_MEMBER:
+		rule->member = *ref;
+		return nfdbus_valid_member(v, len) ? 0 : -EINVAL;
+	case NFDBUS_RULE_PATH:
+	case NFDBUS_RULE_PATH_NAMESPACE:
+		rule->path = *ref;
+		return nfdbus_valid_object_path(v, len) ? 0 : -EINVAL;
+	case NFDBUS_RULE_DESTINATION:
+		rule->destination = *ref;
+		return nfdbus_valid_bus_name(v, len) ? 0 : -EINVAL;
+	case NFDBUS_RULE_EAVESDROP:
+		if (str_is(v, len, "true"))
+			rule->eavesdrop = true;
+		else if (str_is(v, len, "false"))
+			rule->eavesdrop = false;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Insert an argument condition, keeping @rule->args sorted by index. */
+static int add_arg(struct nfdbus_rule *rule, int index, u8 kind,
+		   const struct nfdbus_rule_ref *ref)
+{
+	const char *v = nfdbus_rule_value(rule, ref);
+	unsigned int i, j;
+
+	/* arg0, arg0path and arg0namespace all claim argument 0: one only */
+	for (i = 0; i < rule->nargs && rule->args[i].index <= index; i++)
+		if (rule->args[i].index == index)
+			return -EINVAL;
+	if (kind == NFDBUS_ARG_NAMESPACE && !valid_namespace(v, ref->len))
+		return -EINVAL;
+	for (j = rule->nargs; j > i; j--)
+		rule->args[j] = rule->args[j - 1];
+	rule->args[i].index = index;
+	rule->args[i].kind = kind;
+	rule->args[i].value = *ref;
+	rule->nargs++;
+	return 0;
+}
+
+/* Decode the value at text[*pos] up to an unquoted comma or the end, into
+ * rule->text. Returns 0 and the reference, or -EINVAL for an unterminated
+ * quote.
+ */
+static int decode_value(const char *text, size_t len, size_t *pos,
+			struct nfdbus_rule *rule, struct nfdbus_rule_ref *ref)
+{
+	size_t i = *pos, out = rule->text_len;
+	bool quoted = false;
+
+	ref->off = out;
+	for (; i < len; i++) {
+		char c = text[i];
+
+		if (quoted) {
+			if (c == '\'')
+				quoted = false;
+			else
+				rule->text[out++] = c;
+		} else if (c == '\'') {
+			quoted = true;
+		} else if (c == ',') {
+			break;
+		} else if (c == '\\' && i + 1 < len && text[i + 1] == '\'') {
+			rule->text[out++] = '\'';
+			i++;
+		} else {
+			rule->text[out++] = c;
+		}
+	}
+	if (quoted)
+		return -EINVAL;
+	/* every decoded byte comes from at least one input byte */
+	rule->text[out] = '\0';
+	ref->len = out - ref->off;
+	rule->text_len = out + 1;
+	*pos = i;
+	return 0;
+}
+
+/**
+ * nfdbus_rule_parse() - parse a match rule from its text
+ * @text: the rule, as given to AddMatch; need not be NUL-terminated
+ * @len:  its length, at most 1024 bytes
+ * @rule: filled in; owns copies of the decoded values
+ *
+ * Accepts the keys type, sender, interface, member, path, path_namespace,
+ * destination, eavesdrop, arg0 to arg63, arg0path to arg63path and
+ * arg0namespace, each at most once (eavesdrop excepted, as in dbus-daemon),
+ * and checks each value's grammar. Whitespace before a key is skipped. An
+ * empty rule matches every message.
+ *
+ * Return: 0, -EMSGSIZE if @len exceeds 1024, -EINVAL if the rule is
+ * malformed or has an unknown key or a bad value.
+ */
+int nfdbus_rule_parse(const char *text, size_t len, struct nfdbus_rule *rule)
+{
+	size_t pos = 0;
+
+	memset(rule, 0, offsetof(struct nfdbus_rule, text));
+	rule->text[0] = '\0';
+	if (len > NFDBUS_MAX_RULE_LEN)
+		return -EMSGSIZE;
+	if (memchr(text, 0, len))
+		return -EINVAL;
+
+	while (pos < len) {
+		struct nfdbus_rule_ref ref;
+		size_t key, key_len, i;
+		u16 bit = 0;
+		int err, n;
+		u8 kind;
+
+		while (pos < len && is_space(text[pos]))
+			pos++;
+		if (pos == len)
+			break;
+		key = pos;
+		while (pos < len && text[pos] != '=' && text[pos] != ',')
+			pos++;
+		if (pos == len || text[pos] != '=' || pos == key)
+			return -EINVAL;
+		key_len = pos - key;
+		pos++;
+		err = decode_value(text, len, &pos, rule, &ref);
+		if (err)
+			return err;
+
+		for (i = 0; i < ARRAY_SIZE(nfdbus_rule_keys); i++)
+			if (str_is(text + key, key_len, nfdbus_rule_keys[i].name))
+				bit = nfdbus_rule_keys[i].key;
+		if (bit) {
+			err = set_key(rule, bit, &ref);
+		} else {
+			n = parse_arg_key(text + key, key_len, &kind);
+			err = n < 0 ? n : add_arg(rule, n, kind, &ref);
+		}
+		if (err)
+			return err;
+		/* skip the comma; dbus-daemon accepts a trailing one */
+		if (pos < len)
+			pos++;
+	}
+	return 0;
+}
