@@ -20,7 +20,7 @@
 #include "internal.h"
 
 struct bus_net {
-	struct mutex		lock;
+	struct mutex		lock;	/* protects names */
 	DECLARE_HASHTABLE(names, BUS_NAME_HASH_BITS);
 };
 
@@ -200,8 +200,7 @@ bool bus_holds_prefix(struct bus_sock *u, u16 prefix)
 	return false;
 }
 
-/*
- * Some queue shrank, or the set of possible recipients changed: blocked
+/* Some queue shrank, or the set of possible recipients changed: blocked
  * senders try again, and pollers re-evaluate POLLOUT.
  */
 void bus_space_changed(struct bus *bus)

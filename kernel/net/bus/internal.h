@@ -63,7 +63,7 @@ struct bus {
 	const struct cred	*cred;
 	int			protocol;
 
-	spinlock_t		lock;
+	spinlock_t		lock;	/* sequencing point, see above */
 	struct sock		*master;
 	bool			listening;
 	bool			dead;

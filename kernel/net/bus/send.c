@@ -91,8 +91,7 @@ static int bus_nf_accept(struct net *net, struct sock *sk, struct sk_buff *skb)
 }
 #endif
 
-/*
- * Offer one recipient's copy to netfilter. Returns 1 if it may be queued;
+/* Offer one recipient's copy to netfilter. Returns 1 if it may be queued;
  * otherwise the hook has consumed the copy.
  */
 static int bus_nf_sending(struct bus_sock *from, struct sk_buff *skb)
@@ -218,8 +217,7 @@ static bool bus_has_room(struct bus_sock *to)
 	return skb_queue_len(&to->sk.sk_receive_queue) < READ_ONCE(to->maxqlen);
 }
 
-/*
- * One delivery attempt: collect, copy and filter, reserve, commit.
+/* One delivery attempt: collect, copy and filter, reserve, commit.
  * Returns 0 once queued, -EAGAIN if a recipient is full, -E2BIG if @tx
  * needs a larger target array, or another error.
  */

@@ -227,8 +227,7 @@ static int bus_release(struct socket *sock)
 	return 0;
 }
 
-/*
- * Check a bind/connect address and extract its path. Returns the used
+/* Check a bind/connect address and extract its path. Returns the used
  * length of @name (abstract: with the leading NUL; filesystem: with the
  * terminating NUL), or a negative errno.
  */
@@ -512,8 +511,7 @@ static int bus_connect(struct socket *sock, struct sockaddr *uaddr,
 		goto err_skb;
 	}
 	sock->state = SS_CONNECTED;
-	/*
-	 * The peer's SO_PEERCRED is the master's, as of listen(). Copied
+	/* The peer's SO_PEERCRED is the master's, as of listen(). Copied
 	 * through references rather than under both sockets' sk_peer_lock,
 	 * so that two locks of that class never nest.
 	 */

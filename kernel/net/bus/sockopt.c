@@ -87,8 +87,7 @@ static int bus_del_addr(struct bus_sock *h, u64 addr)
 	return err;
 }
 
-/*
- * Eavesdropping exposes all traffic of the bus: the caller must be the
+/* Eavesdropping exposes all traffic of the bus: the caller must be the
  * master itself (the credentials it bound the bus with) or hold
  * CAP_NET_ADMIN over the bus's network namespace. A handle passed to an
  * unrelated process does not carry that right.
