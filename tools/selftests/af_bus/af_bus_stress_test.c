@@ -319,4 +319,7 @@ TEST_F_TIMEOUT(bus, stress, 240)
 	bus_master_close(&st.m);
 }
 
-AF_BUS_TEST_MAIN
+int main(int argc, char **argv)
+{
+	return bus_test_main(argc, argv);
+}

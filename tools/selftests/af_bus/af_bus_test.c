@@ -50,7 +50,7 @@ TEST(create_only_seqpacket)
 	unsigned int i;
 	int fd;
 
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
 		fd = socket(AF_BUS, types[i], BUS_PROTO_NONE);
 		EXPECT_EQ(-1, fd);
 		EXPECT_EQ(ESOCKTNOSUPPORT, errno);
@@ -70,9 +70,8 @@ TEST(create_bad_protocol)
 	int protos[] = { BUS_PROTO_MAX + 1, 255, -1 };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(protos); i++)
 		EXPECT_EQ(-EPROTONOSUPPORT, bus_socket(protos[i]));
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -282,14 +281,14 @@ TEST_F(bus, join_twice)
 
 TEST_F(bus, unicast)
 {
-	const char msg[] = "unicast payload";
-	char buf[64];
+	static const char msg[] = "unicast payload";
+	ssize_t len = sizeof(msg);
 	uint64_t from = 0;
+	char buf[64];
 
-	ASSERT_EQ((ssize_t)sizeof(msg), bus_send(self->p[0].fd, self->p[1].addr, msg,
-					sizeof(msg), 0));
-	ASSERT_EQ((ssize_t)sizeof(msg), bus_recv(self->p[1].fd, &from, buf, sizeof(buf),
-					MSG_DONTWAIT));
+	ASSERT_EQ(len, bus_send(self->p[0].fd, self->p[1].addr, msg, len, 0));
+	ASSERT_EQ(len, bus_recv(self->p[1].fd, &from, buf, sizeof(buf),
+				MSG_DONTWAIT));
 	EXPECT_EQ(0, memcmp(buf, msg, sizeof(msg)));
 	EXPECT_EQ(self->p[0].addr, from);
 	EXPECT_EMPTY(self->p[2].fd);
@@ -308,7 +307,7 @@ TEST_F(bus, default_route_to_master)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(unheld) / sizeof(unheld[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(unheld); i++) {
 		EXPECT_EQ(3, bus_send(self->p[2].fd, unheld[i], "abc", 3, 0));
 		EXPECT_ONE_FROM(self->p[2].ctl, self->p[2].addr, 3);
 		EXPECT_EMPTY(self->p[0].fd);
@@ -396,7 +395,7 @@ TEST_F(bus, options_on_wrong_socket)
 	int one = 1, fd = self->p[0].fd;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(opts); i++) {
 		void *val = opts[i].len ? &a : NULL;
 
 		EXPECT_EQ(-1, setsockopt(fd, SOL_BUS, opts[i].opt, val,
@@ -805,4 +804,7 @@ TEST(module_unload_in_use)
 	close(fd);
 }
 
-AF_BUS_TEST_MAIN
+int main(int argc, char **argv)
+{
+	return bus_test_main(argc, argv);
+}

@@ -69,9 +69,8 @@ int bus_master_open(struct bus_master *m, bool fs, int maxqlen, int sendbuf)
 			return -errno;
 		snprintf(path, sizeof(path), "%s/bus", m->fs_dir);
 	} else {
-		snprintf(path, sizeof(path), "af_bus-selftest-%d-%u",
-			 getpid(), __atomic_fetch_add(&serial, 1,
-						     __ATOMIC_RELAXED));
+		snprintf(path, sizeof(path), "af_bus-selftest-%d-%u", getpid(),
+			 __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
 	}
 	m->salen = bus_path_addr(&m->sa, path, !fs);
 
@@ -315,6 +314,30 @@ int bus_fill(int from, uint64_t to)
 	while (bus_send(from, to, &n, sizeof(n), MSG_DONTWAIT) == sizeof(n))
 		n++;
 	return n;
+}
+
+int bus_expect_one(int fd, uint64_t src, ssize_t len)
+{
+	uint64_t from = ~0ULL;
+	char buf[256];
+	ssize_t n;
+
+	if (len >= 0) {
+		n = bus_recv(fd, &from, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n != len || from != src) {
+			printf("# fd %d: expected %zd bytes from %#llx, got %zd from %#llx\n",
+			       fd, len, (unsigned long long)src, n,
+			       (unsigned long long)from);
+			return -1;
+		}
+	}
+	n = bus_recv(fd, &from, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n != -EAGAIN) {
+		printf("# fd %d: expected an empty queue, got %zd from %#llx\n",
+		       fd, n, (unsigned long long)from);
+		return -1;
+	}
+	return 0;
 }
 
 int bus_drain(int fd)

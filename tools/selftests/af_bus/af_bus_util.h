@@ -99,6 +99,13 @@ ssize_t bus_recv_fd(int fd, void *buf, size_t len, int *passfd);
 /* Fill @fd's receive queue with unicasts from @from; returns the count. */
 int bus_fill(int from, uint64_t to);
 
+/*
+ * Receive without blocking: one message of @len bytes from @src, then
+ * nothing (@len < 0: nothing at all). Returns 0, or -1 after printing what
+ * came instead.
+ */
+int bus_expect_one(int fd, uint64_t src, ssize_t len);
+
 /* Drain a socket without blocking; returns the number of messages. */
 int bus_drain(int fd);
 
