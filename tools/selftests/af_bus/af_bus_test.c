@@ -74,6 +74,48 @@ TEST(create_bad_protocol)
 		EXPECT_EQ(-EPROTONOSUPPORT, bus_socket(protos[i]));
 }
 
+TEST(protocol_mismatch)
+{
+	struct bus_master m;
+	int fd = bus_socket(BUS_PROTO_DBUS);
+
+	if (fd < 0)
+		SKIP(return, "no BUS_PROTO_DBUS sockets (%d)", fd);
+	ASSERT_EQ(0, bus_master_open(&m, false, 0, 0));
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&m.sa, m.salen));
+	EXPECT_EQ(EPROTOTYPE, errno);
+	close(fd);
+	bus_master_close(&m);
+}
+
+TEST(unconnected_socket)
+{
+	struct bus_master m;
+	struct bus_peer p;
+	char buf[4];
+	int fd = bus_socket(BUS_PROTO_NONE);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, listen(fd, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-ENOTCONN, bus_send(fd, BUS_MASTER_ADDR, "x", 1, 0));
+	EXPECT_EQ(-ENOTCONN, bus_recv(fd, NULL, buf, sizeof(buf),
+				      MSG_DONTWAIT));
+
+	/* The listener neither sends nor receives. */
+	ASSERT_EQ(0, bus_master_open(&m, false, 0, 0));
+	EXPECT_EQ(-ENOTCONN, bus_send(m.listen_fd, BUS_MASTER_ADDR, "x", 1, 0));
+
+	/* One connection per socket; no out-of-band data. */
+	ASSERT_EQ(0, bus_peer_connect(&m, &p, true));
+	EXPECT_EQ(-1, connect(p.fd, (struct sockaddr *)&m.sa, m.salen));
+	EXPECT_EQ(EISCONN, errno);
+	EXPECT_EQ(-EOPNOTSUPP, bus_send(p.fd, BUS_MASTER_ADDR, "x", 1, MSG_OOB));
+	bus_peer_close(&p);
+	bus_master_close(&m);
+	close(fd);
+}
+
 /* ------------------------------------------------------------------ */
 /* Paths: bind, connect, accept on abstract and filesystem paths      */
 /* ------------------------------------------------------------------ */
@@ -191,7 +233,7 @@ TEST_F(paths, bad_sockaddr)
 	sa = self->m.sa;
 	sa.sbus_family = AF_UNIX;
 	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&sa, self->m.salen));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EAFNOSUPPORT, errno);
 	sa = self->m.sa;
 	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&sa,
 			      offsetof(struct sockaddr_bus, sbus_path) - 1));
@@ -260,10 +302,16 @@ TEST_F(bus, unjoined_talks_only_to_master)
 	EXPECT_EQ(5, bus_send(u.fd, BUS_MASTER_ADDR, "hello", 5, 0));
 	EXPECT_EQ(5, bus_recv(u.ctl, &from, buf, sizeof(buf), MSG_DONTWAIT));
 	EXPECT_EQ(u.addr, from);
-	/* and answers on it. */
+	EXPECT_EQ(2, send(u.fd, "hi", 2, 0));
+	EXPECT_ONE_FROM(u.ctl, u.addr, 2);
+	/* and answers on it, or reaches it from another handle. */
 	EXPECT_EQ(2, send(u.ctl, "ok", 2, 0));
 	EXPECT_EQ(2, bus_recv(u.fd, &from, buf, sizeof(buf), MSG_DONTWAIT));
 	EXPECT_EQ(BUS_MASTER_ADDR, from);
+	EXPECT_EQ(2, bus_send(self->p[0].ctl, u.addr, "ok", 2, 0));
+	EXPECT_ONE_FROM(u.fd, BUS_MASTER_ADDR, 2);
+	EXPECT_EQ(-EHOSTUNREACH, bus_send(self->p[0].ctl,
+					  BUS_ADDR(TEST_PREFIX, 99), "x", 1, 0));
 
 	/* Once joined, the same send goes through. */
 	ASSERT_EQ(0, bus_join(u.ctl));
@@ -339,8 +387,10 @@ TEST_F(bus, add_del_addr)
 	EXPECT_EQ(ERANGE, errno);
 	EXPECT_EQ(2 * sizeof(struct bus_addr), len);
 
-	/* Errors: not held, prefix 0, multicast, the master's. */
+	/* Errors: held already, not held, prefix 0, multicast, the master's. */
+	EXPECT_EQ(-EEXIST, bus_add_addr(self->p[1].ctl, name));
 	EXPECT_EQ(-EADDRNOTAVAIL, bus_del_addr(self->p[2].ctl, name));
+	EXPECT_EQ(-EINVAL, bus_del_addr(self->p[2].ctl, self->p[2].addr));
 	EXPECT_EQ(-EINVAL, bus_add_addr(self->p[2].ctl, BUS_ADDR(0, 77)));
 	EXPECT_EQ(-EINVAL, bus_add_addr(self->p[2].ctl,
 					BUS_MULTICAST(TEST_PREFIX)));
@@ -528,7 +578,7 @@ TEST_F(bus, sendto_bad_address)
 	bus_dest(&sa, self->p[1].addr);
 	sa.sbus_family = AF_UNIX;
 	EXPECT_EQ(-1, sendto(fd, "x", 1, 0, (struct sockaddr *)&sa, len));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EAFNOSUPPORT, errno);
 	bus_dest(&sa, self->p[1].addr);
 	EXPECT_EQ(-1, sendto(fd, "x", 1, 0, (struct sockaddr *)&sa, len - 1));
 	EXPECT_EQ(EINVAL, errno);
@@ -657,21 +707,21 @@ TEST_F(bus, master_exit)
 			     self->m.salen));
 
 	bus_master_close(&self->m);
+
+	/* What was queued can still be read; then POLLHUP and EOF. */
+	EXPECT_EQ(1, bus_recv(self->p[1].fd, NULL, buf, sizeof(buf), 0));
 	for (i = 0; i < BUS_PEERS; i++) {
 		ev = bus_poll(self->p[i].fd, POLLIN, BUS_WAIT_MS);
 		EXPECT_TRUE(ev & POLLHUP);
 	}
 	EXPECT_TRUE(bus_poll(pending, POLLIN, BUS_WAIT_MS) & POLLHUP);
-
-	/* What was queued can still be read, then EOF. */
-	EXPECT_EQ(1, bus_recv(self->p[1].fd, NULL, buf, sizeof(buf), 0));
 	for (i = 0; i < BUS_PEERS; i++)
 		EXPECT_EQ(0, bus_recv(self->p[i].fd, NULL, buf, sizeof(buf),
 				      MSG_DONTWAIT));
 	for (i = 0; i < BUS_PEERS; i++) {
 		n = bus_send(self->p[i].fd, self->p[(i + 1) % BUS_PEERS].addr,
 			     "x", 1, 0);
-		EXPECT_TRUE(n == -EPIPE || n == -ECONNRESET);
+		EXPECT_EQ(-EPIPE, n);
 	}
 	n = bus_send(pending, BUS_MASTER_ADDR, "x", 1, 0);
 	EXPECT_TRUE(n == -EPIPE || n == -ECONNRESET);
@@ -711,6 +761,22 @@ TEST_F(bus, peer_exit_frees_addresses)
 	ASSERT_EQ(0, bus_peer_connect(&self->m, &q, true));
 	EXPECT_LT(self->p[BUS_PEERS - 1].addr, q.addr);
 	bus_peer_close(&q);
+}
+
+TEST_F(bus, master_drops_peer)
+{
+	char buf[8];
+
+	close(self->p[0].ctl);
+	self->p[0].ctl = -1;
+	EXPECT_TRUE(bus_poll(self->p[0].fd, POLLIN, BUS_WAIT_MS) & POLLHUP);
+	EXPECT_EQ(0, bus_recv(self->p[0].fd, NULL, buf, sizeof(buf),
+			      MSG_DONTWAIT));
+	EXPECT_EQ(-ECONNRESET, bus_send(self->p[0].fd, self->p[1].addr, "x",
+					1, 0));
+	/* and it is no recipient any more. */
+	EXPECT_EQ(1, bus_send(self->p[1].fd, BUS_MULTICAST(0), "x", 1, 0));
+	EXPECT_EMPTY(self->p[0].fd);
 }
 
 TEST(netns_isolation)
