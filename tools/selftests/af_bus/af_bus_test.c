@@ -241,38 +241,39 @@ TEST_F(paths, bad_sockaddr)
 	close(fd);
 }
 
+/* connect() to @m as nobody, in a child; returns 0 or -errno. */
+static int connect_unprivileged(struct bus_master *m)
+{
+	int status, fd, err;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		err = drop_privileges();
+		if (!err) {
+			fd = bus_socket(BUS_PROTO_NONE);
+			err = fd;
+			if (fd >= 0)
+				err = connect(fd, (struct sockaddr *)&m->sa,
+					      m->salen) ? -errno : 0;
+		}
+		_exit(-err);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
 TEST_F(paths, connect_needs_write_permission)
 {
-	char *slash;
-
 	if (!variant->fs)
 		SKIP(return, "abstract paths have no permissions");
 	ASSERT_EQ(0, chmod(self->m.fs_dir, 0755));
 	ASSERT_EQ(0, chmod(self->m.sa.sbus_path, 0644));
-	slash = strrchr(self->m.sa.sbus_path, '/');
-	ASSERT_NE(NULL, slash);
-
-	IN_CHILD({
-		int fd;
-
-		CHILD_CHECK(drop_privileges() == 0);
-		fd = bus_socket(BUS_PROTO_NONE);
-		CHILD_CHECK(fd >= 0);
-		CHILD_CHECK(connect(fd, (struct sockaddr *)&self->m.sa,
-				    self->m.salen) == -1 && errno == EACCES);
-		close(fd);
-	});
+	EXPECT_EQ(-EACCES, connect_unprivileged(&self->m));
 	ASSERT_EQ(0, chmod(self->m.sa.sbus_path, 0666));
-	IN_CHILD({
-		int fd;
-
-		CHILD_CHECK(drop_privileges() == 0);
-		fd = bus_socket(BUS_PROTO_NONE);
-		CHILD_CHECK(fd >= 0);
-		CHILD_CHECK(connect(fd, (struct sockaddr *)&self->m.sa,
-				    self->m.salen) == 0);
-		close(fd);
-	});
+	EXPECT_EQ(0, connect_unprivileged(&self->m));
 }
 
 /* ------------------------------------------------------------------ */
