@@ -206,8 +206,10 @@ bool bus_holds_prefix(struct bus_sock *u, u16 prefix)
 void bus_space_changed(struct bus *bus)
 {
 	atomic_long_inc(&bus->drain_seq);
-	wake_up_interruptible_poll(&bus->space_wait,
-				   EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+	/* Orders the increment before the check, as the waiters' re-check. */
+	if (wq_has_sleeper(&bus->space_wait))
+		wake_up_interruptible_poll(&bus->space_wait,
+					   EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
 }
 
 static int __net_init bus_net_init_one(struct net *net)

@@ -40,6 +40,9 @@ struct bus_target {
 	struct sk_buff	*skb;
 };
 
+/* Unicast needs 1 + eavesdroppers: most sends fit on the stack. */
+#define BUS_TX_STACK_TARGETS	8
+
 /**
  * struct bus_tx - one message being delivered
  * @from: the sending socket (PEER or HANDLE)
@@ -49,6 +52,7 @@ struct bus_target {
  * @t: the recipients of the current attempt
  * @n: entries used in @t
  * @max: entries allocated in @t
+ * @stack: @t until a send needs more recipients
  */
 struct bus_tx {
 	struct bus_sock		*from;
@@ -58,6 +62,7 @@ struct bus_tx {
 	struct bus_target	*t;
 	unsigned int		n;
 	unsigned int		max;
+	struct bus_target	stack[BUS_TX_STACK_TARGETS];
 };
 
 /**
@@ -283,7 +288,8 @@ static int bus_grow_targets(struct bus_tx *tx)
 	t = kvmalloc_array(max, sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	kvfree(tx->t);
+	if (tx->t != tx->stack)
+		kvfree(tx->t);
 	tx->t = t;
 	tx->max = max;
 	return 0;
@@ -298,9 +304,8 @@ static int bus_transmit(struct bus_tx *tx, long timeo)
 	long seq;
 	int err;
 
-	err = bus_grow_targets(tx);
-	if (err)
-		return err;
+	tx->t = tx->stack;
+	tx->max = BUS_TX_STACK_TARGETS;
 	for (;;) {
 		prepare_to_wait(&bus->space_wait, &wait, TASK_INTERRUPTIBLE);
 		seq = atomic_long_read(&bus->drain_seq);
@@ -328,7 +333,8 @@ static int bus_transmit(struct bus_tx *tx, long timeo)
 	finish_wait(&bus->space_wait, &wait);
 	if (!err)
 		WRITE_ONCE(u->send_blocked, false);
-	kvfree(tx->t);
+	if (tx->t != tx->stack)
+		kvfree(tx->t);
 	return err;
 }
 

@@ -617,8 +617,11 @@ static __poll_t bus_poll(struct file *file, struct socket *sock,
 
 	sock_poll_wait(file, sock, wait);
 	bus = READ_ONCE(u->bus);
-	if (bus && (u->role == BUS_ROLE_PEER || u->role == BUS_ROLE_HANDLE))
+	if (bus && (u->role == BUS_ROLE_PEER || u->role == BUS_ROLE_HANDLE)) {
 		poll_wait(file, &bus->space_wait, wait);
+		/* Pairs with wq_has_sleeper() in bus_space_changed(). */
+		smp_mb();
+	}
 
 	shutdown = READ_ONCE(sk->sk_shutdown);
 	if (READ_ONCE(sk->sk_err))
