@@ -346,7 +346,7 @@ static int bus_parse_dest(struct msghdr *msg, u64 *dst)
 		return -EINVAL;
 	if (sa->sbus_family != AF_BUS)
 		return -EAFNOSUPPORT;
-	if (memchr_inv(sa->__sbus_pad, 0, sizeof(sa->__sbus_pad)))
+	if (bus_sockaddr_pad_set(sa, msg->msg_namelen))
 		return -EINVAL;
 	*dst = sa->sbus_addr.s_addr;
 	return 0;
