@@ -134,10 +134,11 @@ static int bus_collect(struct bus_tx *tx)
 
 	if (bus->dead)
 		return -EPIPE;
-	if (READ_ONCE(u->sk.sk_shutdown) & SEND_SHUTDOWN)
-		return -EPIPE;
+	/* Dropped by the master (or its peer gone) before shut down. */
 	if (!u->pair)
 		return u->role == BUS_ROLE_PEER ? -ECONNRESET : -EPIPE;
+	if (READ_ONCE(u->sk.sk_shutdown) & SEND_SHUTDOWN)
+		return -EPIPE;
 
 	bus->gen++;
 	tx->n = 0;
