@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * AF_BUS: buses, their per-netns name table and their address tables.
+ *
+ * A bus is reachable by name from its master's bind() to its master's
+ * close(). Names live in a per-netns hash table under a per-netns mutex
+ * (bind and connect may sleep around it); addresses live in a per-bus hash
+ * table under bus.lock, the same lock that orders delivery, so a message
+ * always sees one consistent set of holders.
+ */
+
+#include <linux/fs.h>
+#include <linux/hash.h>
+#include <linux/jhash.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "internal.h"
+
+struct bus_net {
+	struct mutex		lock;	/* protects names */
+	DECLARE_HASHTABLE(names, BUS_NAME_HASH_BITS);
+};
+
+static unsigned int bus_net_id __read_mostly;
+
+static struct bus_net *bus_pernet(struct net *net)
+{
+	return net_generic(net, bus_net_id);
+}
+
+struct bus *bus_alloc(struct net *net, int protocol, u32 maxqlen, u32 sendbuf)
+{
+	struct bus *bus;
+
+	bus = kzalloc(sizeof(*bus), GFP_KERNEL_ACCOUNT);
+	if (!bus)
+		return NULL;
+	refcount_set(&bus->ref, 1);
+	bus->net = net;
+	INIT_HLIST_NODE(&bus->name_node);
+	bus->protocol = protocol;
+	spin_lock_init(&bus->lock);
+	INIT_LIST_HEAD(&bus->peers);
+	hash_init(bus->addrs);
+	bus->maxqlen = maxqlen;
+	bus->sendbuf = sendbuf;
+	init_waitqueue_head(&bus->space_wait);
+	atomic_long_set(&bus->drain_seq, 0);
+	bus->cred = get_current_cred();
+	return bus;
+}
+
+void bus_put(struct bus *bus)
+{
+	if (!refcount_dec_and_test(&bus->ref))
+		return;
+	WARN_ON_ONCE(!list_empty(&bus->peers));
+	put_cred(bus->cred);
+	kfree(bus);
+}
+
+static u32 bus_name_hash(const struct bus *bus)
+{
+	if (bus->inode)
+		return hash_ptr(bus->inode, 32);
+	return jhash(bus->name, bus->name_len, 0);
+}
+
+/**
+ * bus_name_publish - make a bound bus reachable by its name
+ * @bus: the bus, with its name or inode set
+ *
+ * Return: 0, or -EADDRINUSE if another bus of the namespace has the same
+ * abstract name.
+ */
+int bus_name_publish(struct bus *bus)
+{
+	struct bus_net *bn = bus_pernet(bus->net);
+	u32 hash = bus_name_hash(bus);
+	struct bus *other;
+
+	mutex_lock(&bn->lock);
+	hash_for_each_possible(bn->names, other, name_node, hash) {
+		if (bus->inode ? other->inode == bus->inode :
+		    !other->inode && other->name_len == bus->name_len &&
+		    !memcmp(other->name, bus->name, bus->name_len)) {
+			mutex_unlock(&bn->lock);
+			return -EADDRINUSE;
+		}
+	}
+	hash_add(bn->names, &bus->name_node, hash);
+	bus_get(bus);
+	mutex_unlock(&bn->lock);
+	return 0;
+}
+
+/**
+ * bus_name_unpublish - make a bus unreachable by name (its master is gone)
+ * @bus: the bus
+ */
+void bus_name_unpublish(struct bus *bus)
+{
+	struct bus_net *bn = bus_pernet(bus->net);
+	bool published;
+
+	mutex_lock(&bn->lock);
+	published = !hlist_unhashed(&bus->name_node);
+	if (published)
+		hash_del(&bus->name_node);
+	mutex_unlock(&bn->lock);
+	if (published)
+		bus_put(bus);
+}
+
+static struct bus *bus_find(struct net *net, struct inode *inode,
+			    const char *name, unsigned int len)
+{
+	struct bus_net *bn = bus_pernet(net);
+	struct bus *bus, *found = NULL;
+	u32 hash;
+
+	hash = inode ? hash_ptr(inode, 32) : jhash(name, len, 0);
+	mutex_lock(&bn->lock);
+	hash_for_each_possible(bn->names, bus, name_node, hash) {
+		if (inode ? bus->inode == inode :
+		    !bus->inode && bus->name_len == len &&
+		    !memcmp(bus->name, name, len)) {
+			found = bus_get(bus);
+			break;
+		}
+	}
+	mutex_unlock(&bn->lock);
+	return found;
+}
+
+/* Returns the bus with a reference, or NULL. */
+struct bus *bus_find_abstract(struct net *net, const char *name,
+			      unsigned int len)
+{
+	return bus_find(net, NULL, name, len);
+}
+
+struct bus *bus_find_inode(struct net *net, struct inode *inode)
+{
+	return bus_find(net, inode, NULL, 0);
+}
+
+static u32 bus_addr_hash(u64 addr)
+{
+	return hash_64(addr, BUS_ADDR_HASH_BITS);
+}
+
+/* Caller holds bus->lock. */
+struct bus_addr_entry *bus_addr_lookup(struct bus *bus, u64 addr)
+{
+	struct bus_addr_entry *e;
+
+	lockdep_assert_held(&bus->lock);
+	hash_for_each_possible(bus->addrs, e, hnode, bus_addr_hash(addr))
+		if (e->addr == addr)
+			return e;
+	return NULL;
+}
+
+/* Caller holds bus->lock; the prefix-0 address goes first on the list. */
+void bus_addr_insert(struct bus *bus, struct bus_sock *owner,
+		     struct bus_addr_entry *e, u64 addr)
+{
+	lockdep_assert_held(&bus->lock);
+	e->addr = addr;
+	e->owner = owner;
+	hash_add(bus->addrs, &e->hnode, bus_addr_hash(addr));
+	if (BUS_ADDR_PREFIX(addr) == 0)
+		list_add(&e->owner_node, &owner->addrs);
+	else
+		list_add_tail(&e->owner_node, &owner->addrs);
+	owner->naddrs++;
+}
+
+/* Caller holds bus->lock and frees @e after dropping it. */
+void bus_addr_remove(struct bus *bus, struct bus_addr_entry *e)
+{
+	lockdep_assert_held(&bus->lock);
+	hash_del(&e->hnode);
+	list_del(&e->owner_node);
+	e->owner->naddrs--;
+}
+
+/* Does the peer hold an address of @prefix? Caller holds bus->lock. */
+bool bus_holds_prefix(struct bus_sock *u, u16 prefix)
+{
+	struct bus_addr_entry *e;
+
+	list_for_each_entry(e, &u->addrs, owner_node)
+		if (BUS_ADDR_PREFIX(e->addr) == prefix)
+			return true;
+	return false;
+}
+
+/* Some queue shrank, or the set of possible recipients changed: blocked
+ * senders try again, and pollers re-evaluate POLLOUT.
+ */
+void bus_space_changed(struct bus *bus)
+{
+	atomic_long_inc(&bus->drain_seq);
+	/* Orders the increment before the check, as the waiters' re-check. */
+	if (wq_has_sleeper(&bus->space_wait))
+		wake_up_interruptible_poll(&bus->space_wait,
+					   EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+}
+
+static int __net_init bus_net_init_one(struct net *net)
+{
+	struct bus_net *bn = bus_pernet(net);
+
+	mutex_init(&bn->lock);
+	hash_init(bn->names);
+	return 0;
+}
+
+static void __net_exit bus_net_exit_one(struct net *net)
+{
+	struct bus_net *bn = bus_pernet(net);
+	int bkt;
+	struct bus *bus;
+
+	/* Every bound master pins its namespace: nothing can be left. */
+	hash_for_each(bn->names, bkt, bus, name_node)
+		WARN_ON_ONCE(1);
+}
+
+static struct pernet_operations bus_net_ops = {
+	.init	= bus_net_init_one,
+	.exit	= bus_net_exit_one,
+	.id	= &bus_net_id,
+	.size	= sizeof(struct bus_net),
+};
+
+int bus_net_init(void)
+{
+	return register_pernet_subsys(&bus_net_ops);
+}
+
+void bus_net_exit(void)
+{
+	unregister_pernet_subsys(&bus_net_ops);
+}
