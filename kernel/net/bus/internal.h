@@ -156,6 +156,18 @@ static inline struct bus_sock *bus_peer_of(struct bus_sock *u)
 	return NULL;
 }
 
+/* Padding of a sockaddr_bus of @len bytes must be zero (for later use). */
+static inline bool bus_sockaddr_pad_set(const struct sockaddr_bus *sa, int len)
+{
+	int tail = offsetof(struct sockaddr_bus, __sbus_tail);
+
+	if (memchr_inv(sa->__sbus_pad, 0, sizeof(sa->__sbus_pad)))
+		return true;
+	return len > tail && memchr_inv(sa->__sbus_tail, 0,
+					min_t(int, len - tail,
+					      sizeof(sa->__sbus_tail)));
+}
+
 /* bus.c */
 struct bus *bus_alloc(struct net *net, int protocol, u32 maxqlen,
 		      u32 sendbuf);

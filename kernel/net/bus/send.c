@@ -134,10 +134,11 @@ static int bus_collect(struct bus_tx *tx)
 
 	if (bus->dead)
 		return -EPIPE;
-	if (READ_ONCE(u->sk.sk_shutdown) & SEND_SHUTDOWN)
-		return -EPIPE;
+	/* Dropped by the master (or its peer gone) before shut down. */
 	if (!u->pair)
 		return u->role == BUS_ROLE_PEER ? -ECONNRESET : -EPIPE;
+	if (READ_ONCE(u->sk.sk_shutdown) & SEND_SHUTDOWN)
+		return -EPIPE;
 
 	bus->gen++;
 	tx->n = 0;
@@ -346,7 +347,7 @@ static int bus_parse_dest(struct msghdr *msg, u64 *dst)
 		return -EINVAL;
 	if (sa->sbus_family != AF_BUS)
 		return -EAFNOSUPPORT;
-	if (memchr_inv(sa->__sbus_pad, 0, sizeof(sa->__sbus_pad)))
+	if (bus_sockaddr_pad_set(sa, msg->msg_namelen))
 		return -EINVAL;
 	*dst = sa->sbus_addr.s_addr;
 	return 0;

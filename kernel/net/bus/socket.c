@@ -242,7 +242,7 @@ static int bus_parse_path(const struct sockaddr *uaddr, int addr_len,
 		return -EINVAL;
 	if (sa->sbus_family != AF_BUS)
 		return -EAFNOSUPPORT;
-	if (memchr_inv(sa->__sbus_pad, 0, sizeof(sa->__sbus_pad)))
+	if (bus_sockaddr_pad_set(sa, addr_len))
 		return -EINVAL;
 	len = min_t(int, len, BUS_PATH_MAX);
 	memcpy(name, sa->sbus_path, len);
