@@ -265,8 +265,10 @@ static int bus_bind_fs(struct bus_sock *u, struct bus *bus)
 	int err;
 
 	dentry = kern_path_create(AT_FDCWD, bus->name, &parent, 0);
-	if (IS_ERR(dentry))
-		return PTR_ERR(dentry);
+	if (IS_ERR(dentry)) {
+		err = PTR_ERR(dentry);
+		return err == -EEXIST ? -EADDRINUSE : err;
+	}
 	ns = mnt_user_ns(parent.mnt);
 	err = security_path_mknod(&parent, dentry, mode, 0);
 	if (!err)
