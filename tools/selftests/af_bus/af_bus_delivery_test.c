@@ -573,6 +573,10 @@ TEST_F(bus, scm_rights_cycle_via_af_unix)
 	close(x.fd);
 	close(sv[0]);
 	close(sv[1]);
+	/* 6.1's AF_UNIX collects when some AF_UNIX socket is released. */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	close(sv[0]);
+	close(sv[1]);
 
 	EXPECT_EQ(0, wait_addr_free(self->p[1].ctl, name));
 	EXPECT_TRUE(bus_poll(x.ctl, POLLIN, BUS_WAIT_MS) & POLLHUP);

@@ -296,7 +296,7 @@ ssize_t bus_recv_fd(int fd, void *buf, size_t len, int *passfd)
 	ssize_t n;
 
 	*passfd = -1;
-	n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n < 0)
 		return -errno;
 	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))

@@ -91,7 +91,7 @@ ssize_t bus_recv(int fd, uint64_t *src, void *buf, size_t len, int flags);
 /* poll() one fd for @events; returns revents, 0 on timeout, -errno. */
 int bus_poll(int fd, short events, int timeout_ms);
 
-/* Send and receive with one fd attached as SCM_RIGHTS. */
+/* Send, and receive without blocking, with one fd as SCM_RIGHTS. */
 ssize_t bus_send_fd(int fd, uint64_t addr, const void *buf, size_t len,
 		    int passfd);
 ssize_t bus_recv_fd(int fd, void *buf, size_t len, int *passfd);
