@@ -32,6 +32,36 @@ std::size_t type_alignment(char c) noexcept
 
 namespace {
 
+Errc parse_type(std::string_view s, std::size_t &pos, unsigned arrays, unsigned structs) noexcept;
+
+// Parses an array's element type at @s[pos] (a complete type or a dict
+// entry); @arrays already counts the array.
+Errc parse_element(std::string_view s, std::size_t &pos, unsigned arrays, unsigned structs) noexcept
+{
+    if (arrays > max_array_depth) {
+        return Errc::nested_too_deeply;
+    }
+    if (pos >= s.size() || s[pos] != '{') {
+        return parse_type(s, pos, arrays, structs);
+    }
+    if (++structs > max_struct_depth) {
+        return Errc::nested_too_deeply;
+    }
+    ++pos;
+    if (pos >= s.size() || !is_basic_type(s[pos])) {
+        return Errc::bad_signature;
+    }
+    ++pos;
+    if (const Errc e = parse_type(s, pos, arrays, structs); e != Errc::ok) {
+        return e;
+    }
+    if (pos >= s.size() || s[pos] != '}') {
+        return Errc::bad_signature;
+    }
+    ++pos;
+    return Errc::ok;
+}
+
 // Parses one complete type at @s[pos]; on success advances @pos past it.
 // Recursion is bounded by the depth limits checked before each descent.
 Errc parse_type(std::string_view s, std::size_t &pos, unsigned arrays, unsigned structs) noexcept
@@ -45,29 +75,8 @@ Errc parse_type(std::string_view s, std::size_t &pos, unsigned arrays, unsigned 
         return Errc::ok;
     }
     if (c == 'a') {
-        if (++arrays > max_array_depth) {
-            return Errc::nested_too_deeply;
-        }
         ++pos;
-        if (pos < s.size() && s[pos] == '{') {
-            if (++structs > max_struct_depth) {
-                return Errc::nested_too_deeply;
-            }
-            ++pos;
-            if (pos >= s.size() || !is_basic_type(s[pos])) {
-                return Errc::bad_signature;
-            }
-            ++pos;
-            if (const Errc e = parse_type(s, pos, arrays, structs); e != Errc::ok) {
-                return e;
-            }
-            if (pos >= s.size() || s[pos] != '}') {
-                return Errc::bad_signature;
-            }
-            ++pos;
-            return Errc::ok;
-        }
-        return parse_type(s, pos, arrays, structs);
+        return parse_element(s, pos, arrays + 1, structs);
     }
     if (c == '(') {
         if (++structs > max_struct_depth) {
@@ -114,6 +123,18 @@ Errc validate_single_type(std::string_view s) noexcept
     }
     std::size_t pos = 0;
     if (const Errc e = parse_type(s, pos, 0, 0); e != Errc::ok) {
+        return e;
+    }
+    return pos == s.size() ? Errc::ok : Errc::bad_signature;
+}
+
+Errc validate_array_element(std::string_view s) noexcept
+{
+    if (s.empty() || s.size() >= max_signature_length) {
+        return Errc::bad_signature;
+    }
+    std::size_t pos = 0;
+    if (const Errc e = parse_element(s, pos, 1, 0); e != Errc::ok) {
         return e;
     }
     return pos == s.size() ? Errc::ok : Errc::bad_signature;

@@ -144,7 +144,8 @@ void Writer::push(Frame f) noexcept
 
 void Writer::open_typed(Kind kind, std::string_view type) noexcept
 {
-    if (const Errc e = validate_single_type(type); e != Errc::ok) {
+    const Errc valid = kind == Kind::array ? validate_array_element(type) : validate_single_type(type);
+    if (const Errc e = valid; e != Errc::ok) {
         fail(e);
         return;
     }

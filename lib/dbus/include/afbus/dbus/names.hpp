@@ -47,6 +47,10 @@ Errc validate_signature(std::string_view s) noexcept;
 // Exactly one complete type (the rule for a variant's signature).
 Errc validate_single_type(std::string_view s) noexcept;
 
+// The element type of an array: one complete type or a dict entry
+// ("{sv}"), such that "a" + @s is a valid single type.
+Errc validate_array_element(std::string_view s) noexcept;
+
 // The length of the complete type that starts at @s[0]; @s must be valid.
 std::size_t complete_type_length(std::string_view s) noexcept;
 

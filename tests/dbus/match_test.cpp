@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Match rules against the vector file (match-rules.txt, format described
+// there), plus what vectors cannot express. The shared vector file the
+// kernel's nfdbus uses, tests/vectors/match-rules.txt, runs through the same
+// code when it exists (it must then use this format).
+#include <afbus/dbus/match.hpp>
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+
+namespace afbus::dbus {
+namespace {
+
+std::vector<std::string> split(const std::string &line, const std::string &sep)
+{
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (true) {
+        const std::size_t next = line.find(sep, pos);
+        out.push_back(line.substr(pos, next == std::string::npos ? std::string::npos : next - pos));
+        if (next == std::string::npos) {
+            return out;
+        }
+        pos = next + sep.size();
+    }
+}
+
+// A message from "type=signal path=/a args=s:x,u:1 eavesdropping".
+struct SpecMessage {
+    std::vector<std::byte> bytes;
+    Message msg;
+    bool eavesdropping = false;
+};
+
+SpecMessage build(const std::string &spec)
+{
+    SpecMessage out;
+    Header h;
+    h.serial = 1;
+    std::vector<std::string> storage;
+    storage.reserve(16);
+    Writer w;
+    std::istringstream words{spec};
+    std::string word;
+    while (words >> word) {
+        if (word == "eavesdropping") {
+            out.eavesdropping = true;
+            continue;
+        }
+        const std::size_t eq = word.find('=');
+        const std::string key = word.substr(0, eq);
+        const std::string &value = storage.emplace_back(word.substr(eq + 1));
+        if (key == "type") {
+            h.type = value == "signal" ? MessageType::signal
+                     : value == "method_call" ? MessageType::method_call
+                     : value == "method_return" ? MessageType::method_return
+                                                : MessageType::error;
+            if (h.type == MessageType::method_return || h.type == MessageType::error) {
+                h.reply_serial = 1;
+                h.error_name = h.type == MessageType::error ? "org.example.Error" : "";
+            }
+        } else if (key == "sender") {
+            h.sender = value;
+        } else if (key == "destination") {
+            h.destination = value;
+        } else if (key == "path") {
+            h.path = value;
+        } else if (key == "interface") {
+            h.interface = value;
+        } else if (key == "member") {
+            h.member = value;
+        } else if (key == "args") {
+            for (const std::string &arg : split(value, ",")) {
+                const std::string v = arg.substr(2);
+                switch (arg[0]) {
+                case 's': w.put_string(v); break;
+                case 'o': w.put_object_path(v); break;
+                case 'g': w.put_signature(v); break;
+                case 'i': w.put_int32(std::stoi(v)); break;
+                default: w.put_uint32(static_cast<std::uint32_t>(std::stoul(v))); break;
+                }
+            }
+        } else {
+            ADD_FAILURE() << "unknown message key " << key;
+        }
+    }
+    auto bytes = build_message(h, w);
+    EXPECT_TRUE(bytes) << spec;
+    out.bytes = bytes.value_or(std::vector<std::byte>{});
+    auto m = parse_message(out.bytes);
+    EXPECT_TRUE(m) << spec;
+    if (m) {
+        out.msg = *m;
+    }
+    return out;
+}
+
+int run_vectors(const std::string &file)
+{
+    std::ifstream in{file};
+    std::string line;
+    int n = 0;
+    int lineno = 0;
+    while (std::getline(in, line)) {
+        ++lineno;
+        if (line.empty() || line[0] == '#') {
+            continue;
+        }
+        const auto f = split(line, " :: ");
+        SCOPED_TRACE(file + ":" + std::to_string(lineno) + ": " + line);
+        ++n;
+        if (f[0] == "parse" && f.size() == 3) {
+            const auto rule = parse_match_rule(f[2]);
+            EXPECT_EQ(rule.has_value(), f[1] == "ok");
+            if (rule) {
+                // The canonical text reads back to the same rule.
+                const auto again = parse_match_rule(rule->to_string());
+                EXPECT_TRUE(again) << rule->to_string();
+                if (again) {
+                    EXPECT_EQ(*again, *rule) << rule->to_string();
+                }
+            }
+        } else if (f[0] == "match" && f.size() == 4) {
+            const auto rule = parse_match_rule(f[2]);
+            EXPECT_TRUE(rule);
+            if (!rule) {
+                continue;
+            }
+            SpecMessage m = build(f[3]);
+            const MatchArgs args = extract_match_args(m.msg);
+            MatchContext ctx;
+            ctx.eavesdropping = m.eavesdropping;
+            EXPECT_EQ(rule->matches(m.msg, args, ctx), f[1] == "yes");
+        } else {
+            ADD_FAILURE() << "malformed vector";
+        }
+    }
+    return n;
+}
+
+TEST(MatchRules, Vectors)
+{
+    EXPECT_GT(run_vectors(AFBUS_MATCH_VECTORS), 80);
+}
+
+TEST(MatchRules, SharedVectors)
+{
+    if (!std::ifstream{AFBUS_SHARED_MATCH_VECTORS}) {
+        GTEST_SKIP() << AFBUS_SHARED_MATCH_VECTORS << " does not exist yet";
+    }
+    EXPECT_GT(run_vectors(AFBUS_SHARED_MATCH_VECTORS), 0);
+}
+
+TEST(MatchRules, Quoting)
+{
+    auto r = parse_match_rule(R"(arg0='it'\''s',arg1=a\b,arg2='a,b',arg3=\')");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->args.size(), 4U);
+    EXPECT_EQ(r->args[0].value, "it's");
+    EXPECT_EQ(r->args[1].value, "a\\b");
+    EXPECT_EQ(r->args[2].value, "a,b");
+    EXPECT_EQ(r->args[3].value, "'");
+}
+
+TEST(MatchRules, LengthLimit)
+{
+    const std::string prefix = "arg0='";
+    std::string rule = prefix + std::string(max_match_rule_length - prefix.size() - 1, 'x') + "'";
+    ASSERT_EQ(rule.size(), max_match_rule_length);
+    EXPECT_TRUE(parse_match_rule(rule));
+    rule.insert(prefix.size(), "x");
+    EXPECT_FALSE(parse_match_rule(rule));
+}
+
+TEST(MatchRules, SenderByOwnedName)
+{
+    auto rule = parse_match_rule("sender='org.example.Service'");
+    ASSERT_TRUE(rule);
+    SpecMessage m = build("type=signal sender=:1.7 path=/a interface=org.example.I member=M");
+    const MatchArgs args = extract_match_args(m.msg);
+    EXPECT_FALSE(rule->matches(m.msg, args, {}));
+    const std::string_view names[] = {":1.7", "org.example.Service"};
+    MatchContext ctx;
+    ctx.sender_names = names;
+    EXPECT_TRUE(rule->matches(m.msg, args, ctx));
+}
+
+TEST(MatchRules, Arg63)
+{
+    Writer w;
+    for (int i = 0; i < 70; ++i) {
+        w.put_string("v" + std::to_string(i));
+    }
+    Header h;
+    h.type = MessageType::signal;
+    h.serial = 1;
+    h.path = "/";
+    h.interface = "a.b";
+    h.member = "M";
+    auto bytes = build_message(h, w);
+    auto m = parse_message(*bytes);
+    ASSERT_TRUE(m);
+    const MatchArgs args = extract_match_args(*m);
+    EXPECT_EQ(args.count, max_match_args);
+    EXPECT_TRUE(parse_match_rule("arg63='v63'")->matches(*m, args, {}));
+    EXPECT_FALSE(parse_match_rule("arg63='v64'")->matches(*m, args, {}));
+}
+
+} // namespace
+} // namespace afbus::dbus
