@@ -79,21 +79,17 @@ bool MatchRule::matches(const Message &msg, const MatchArgs &margs, const MatchC
         (margs.count == 0 || margs.type[0] != 's' || !in_name_namespace(margs.text[0], arg0namespace))) {
         return false;
     }
-    for (const MatchArg &a : args) {
+    return std::all_of(args.begin(), args.end(), [&margs](const MatchArg &a) {
         if (a.index >= margs.count) {
             return false;
         }
         const char t = margs.type.at(a.index);
         const std::string_view text = margs.text.at(a.index);
         if (a.is_path) {
-            if ((t != 's' && t != 'o') || !path_arg_matches(text, a.value)) {
-                return false;
-            }
-        } else if (t != 's' || text != a.value) {
-            return false;
+            return (t == 's' || t == 'o') && path_arg_matches(text, a.value);
         }
-    }
-    return true;
+        return t == 's' && text == a.value;
+    });
 }
 
 MatchArgs extract_match_args(const Message &msg) noexcept

@@ -5,6 +5,7 @@
 #include <afbus/dbus/names.hpp>
 
 #include <algorithm>
+#include <array>
 
 namespace afbus::dbus {
 
@@ -224,12 +225,15 @@ std::string MatchRule::to_string() const
     if (type != MessageType::invalid) {
         add("type", type_names.at(static_cast<std::size_t>(type)));
     }
-    const std::pair<std::string_view, const std::string *> fields[] = {
-        {"sender", &sender},           {"interface", &interface},
-        {"member", &member},           {"path", &path},
-        {"path_namespace", &path_namespace}, {"destination", &destination},
+    const std::array<std::pair<std::string_view, const std::string *>, 7> fields{{
+        {"sender", &sender},
+        {"interface", &interface},
+        {"member", &member},
+        {"path", &path},
+        {"path_namespace", &path_namespace},
+        {"destination", &destination},
         {"arg0namespace", &arg0namespace},
-    };
+    }};
     for (const auto &[key, value] : fields) {
         if (!value->empty()) {
             add(key, *value);

@@ -1,31 +1,64 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// build_message(): the header marshalled as "yyyyuua(yv)", padding, body.
+// build_message(): the header ("yyyyuua(yv)"), padding, body.
 #include <afbus/dbus/message.hpp>
 
 #include "wire.hpp"
+
+#include <array>
 
 namespace afbus::dbus {
 
 namespace {
 
-void put_field(Writer &w, FieldCode code, char type, std::string_view text, std::uint32_t number) noexcept
+// One header field to write: its code, type ('o' 's' 'g' 'u') and value.
+struct Field {
+    FieldCode code;
+    char type;
+    std::string_view text;
+    std::uint32_t number;
+};
+
+// The bytes of @f from an 8-aligned offset: code, signature "x" as one
+// length byte, the code and a NUL, then the value, which needs no padding
+// (its offset is then 4 mod 8).
+std::size_t field_size(const Field &f) noexcept
 {
-    w.open_struct();
-    w.put_byte(static_cast<std::uint8_t>(code));
-    w.open_variant({&type, 1});
-    switch (type) {
-    case 'o': w.put_object_path(text); break;
-    case 's': w.put_string(text); break;
-    case 'g': w.put_signature(text); break;
-    default: w.put_uint32(number); break;
+    switch (f.type) {
+    case 'u': return 4 + 4;
+    case 'g': return 4 + 1 + f.text.size() + 1;
+    default: return 4 + 4 + f.text.size() + 1;
     }
-    w.close_variant();
-    w.close_struct();
+}
+
+std::byte *put_field(std::byte *p, const Field &f, bool swap) noexcept
+{
+    p[0] = static_cast<std::byte>(f.code);
+    p[1] = std::byte{1};
+    p[2] = static_cast<std::byte>(f.type);
+    p[3] = std::byte{0};
+    p += 4;
+    if (f.type == 'u') {
+        detail::store(p, f.number, swap);
+        return p + 4;
+    }
+    if (f.type == 'g') {
+        *p++ = static_cast<std::byte>(f.text.size());
+    } else {
+        detail::store(p, static_cast<std::uint32_t>(f.text.size()), swap);
+        p += 4;
+    }
+    std::memcpy(p, f.text.data(), f.text.size());
+    p += f.text.size();
+    *p++ = std::byte{0};
+    return p;
 }
 
 } // namespace
 
+// The header is written directly, not through a Writer: validate_header()
+// has checked every name, and the layout of "yyyyuua(yv)" with one-letter
+// variant signatures is fixed.
 Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &body) noexcept
 {
     if (const Errc e = body.finish(); e != Errc::ok) {
@@ -36,54 +69,51 @@ Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &b
     if (const Errc e = validate_header(checked); e != Errc::ok) {
         return e;
     }
-    // One header writer per thread, reused: building allocates nothing once
-    // it has grown to its working size.
-    thread_local Writer header{native_order};
-    header.reset(body.order());
-    header.put_byte(static_cast<std::uint8_t>(body.order()));
-    header.put_byte(static_cast<std::uint8_t>(h.type));
-    header.put_byte(h.flags);
-    header.put_byte(1); // protocol version
-    header.put_uint32(static_cast<std::uint32_t>(body.data().size()));
-    header.put_uint32(h.serial);
-    header.open_array("(yv)");
-    const struct {
-        FieldCode code;
-        char type;
-        std::string_view text;
-    } strings[] = {
-        {FieldCode::path, 'o', h.path},
-        {FieldCode::interface, 's', h.interface},
-        {FieldCode::member, 's', h.member},
-        {FieldCode::error_name, 's', h.error_name},
-        {FieldCode::destination, 's', h.destination},
-        {FieldCode::sender, 's', h.sender},
-        {FieldCode::signature, 'g', checked.signature},
-    };
-    for (const auto &f : strings) {
-        if (!f.text.empty()) {
-            put_field(header, f.code, f.type, f.text, 0);
+    std::array<Field, 9> fields{};
+    std::size_t count = 0;
+    const auto add = [&](FieldCode code, char type, std::string_view text, std::uint32_t number, bool present) {
+        if (present) {
+            fields.at(count++) = Field{code, type, text, number};
         }
+    };
+    add(FieldCode::path, 'o', h.path, 0, !h.path.empty());
+    add(FieldCode::interface, 's', h.interface, 0, !h.interface.empty());
+    add(FieldCode::member, 's', h.member, 0, !h.member.empty());
+    add(FieldCode::error_name, 's', h.error_name, 0, !h.error_name.empty());
+    add(FieldCode::reply_serial, 'u', {}, h.reply_serial, h.reply_serial != 0);
+    add(FieldCode::destination, 's', h.destination, 0, !h.destination.empty());
+    add(FieldCode::sender, 's', h.sender, 0, !h.sender.empty());
+    add(FieldCode::signature, 'g', checked.signature, 0, !checked.signature.empty());
+    add(FieldCode::unix_fds, 'u', {}, h.unix_fds, h.unix_fds != 0);
+
+    std::size_t fields_end = fixed_header_size;
+    for (std::size_t i = 0; i < count; ++i) {
+        fields_end = detail::align_up(fields_end, 8) + field_size(fields.at(i));
     }
-    if (h.reply_serial != 0) {
-        put_field(header, FieldCode::reply_serial, 'u', {}, h.reply_serial);
-    }
-    if (h.unix_fds != 0) {
-        put_field(header, FieldCode::unix_fds, 'u', {}, h.unix_fds);
-    }
-    header.close_array();
-    if (const Errc e = header.finish(); e != Errc::ok) {
-        return e;
-    }
-    const std::size_t head = detail::align_up(header.data().size(), 8);
-    if (body.data().size() > max_message_size - head) {
+    const std::size_t head = detail::align_up(fields_end, 8);
+    const std::size_t body_size = body.data().size();
+    if (body_size > max_message_size - head) {
         return Errc::too_large;
     }
-    out.resize(head + body.data().size());
-    std::memcpy(out.data(), header.data().data(), header.data().size());
-    std::memset(out.data() + header.data().size(), 0, head - header.data().size());
-    if (!body.data().empty()) {
-        std::memcpy(out.data() + head, body.data().data(), body.data().size());
+    out.resize(head + body_size);
+    std::byte *const base = out.data();
+    const bool swap = detail::is_swapped(body.order());
+    base[0] = static_cast<std::byte>(body.order());
+    base[1] = static_cast<std::byte>(h.type);
+    base[2] = static_cast<std::byte>(h.flags);
+    base[3] = std::byte{1}; // protocol version
+    detail::store(base + 4, static_cast<std::uint32_t>(body_size), swap);
+    detail::store(base + 8, h.serial, swap);
+    detail::store(base + 12, static_cast<std::uint32_t>(fields_end - fixed_header_size), swap);
+    std::byte *p = base + fixed_header_size;
+    for (std::size_t i = 0; i < count; ++i) {
+        std::byte *aligned = base + detail::align_up(static_cast<std::size_t>(p - base), 8);
+        std::memset(p, 0, static_cast<std::size_t>(aligned - p));
+        p = put_field(aligned, fields.at(i), swap);
+    }
+    std::memset(p, 0, static_cast<std::size_t>(base + head - p));
+    if (body_size != 0) {
+        std::memcpy(base + head, body.data().data(), body_size);
     }
     return Errc::ok;
 }

@@ -14,8 +14,8 @@ using detail::align_up;
 
 Reader Message::reader() const noexcept
 {
-    // The body was validated by parse_message(): this cannot fail.
-    return Reader::validated(body, header.signature, order, header.unix_fds).value_or(Reader{});
+    // parse_message() validated the body: no second pass.
+    return Reader{body.data(), 0, body.size(), header.signature, detail::is_swapped(order), false};
 }
 
 std::expected<std::size_t, Errc> message_size(std::span<const std::byte> prefix) noexcept
@@ -92,7 +92,7 @@ Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsign
         if (pos >= end) {
             return Errc::truncated;
         }
-        const std::uint8_t code = std::to_integer<std::uint8_t>(v.data[pos++]);
+        const auto code = std::to_integer<std::uint8_t>(v.data[pos++]);
         std::string_view sig;
         if (const Errc e = v.string_like('g', pos, end, sig); e != Errc::ok) {
             return e;

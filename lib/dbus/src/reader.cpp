@@ -214,7 +214,7 @@ std::expected<Reader, Errc> Reader::enter_variant() noexcept
     if (pos_ + 1 > end_) {
         return std::unexpected{Errc::truncated};
     }
-    const std::size_t length = std::to_integer<std::size_t>(base_[pos_]);
+    const auto length = std::to_integer<std::size_t>(base_[pos_]);
     if (length + 2 > end_ - pos_ || length == 0) {
         return std::unexpected{Errc::truncated};
     }
@@ -223,6 +223,7 @@ std::expected<Reader, Errc> Reader::enter_variant() noexcept
     return Reader{base_, pos_ + 1 + length + 1, end_, inner, swap_, false};
 }
 
+// NOLINTNEXTLINE(misc-no-recursion): bounded by the 64-level nesting the validator enforced
 Errc Reader::skip() noexcept
 {
     const char type = peek_type();

@@ -36,6 +36,7 @@ Errc parse_type(std::string_view s, std::size_t &pos, unsigned arrays, unsigned 
 
 // Parses an array's element type at @s[pos] (a complete type or a dict
 // entry); @arrays already counts the array.
+// NOLINTNEXTLINE(misc-no-recursion): bounded by the 32 array / 32 struct limits
 Errc parse_element(std::string_view s, std::size_t &pos, unsigned arrays, unsigned structs) noexcept
 {
     if (arrays > max_array_depth) {
@@ -64,6 +65,7 @@ Errc parse_element(std::string_view s, std::size_t &pos, unsigned arrays, unsign
 
 // Parses one complete type at @s[pos]; on success advances @pos past it.
 // Recursion is bounded by the depth limits checked before each descent.
+// NOLINTNEXTLINE(misc-no-recursion): bounded by the 32 array / 32 struct limits
 Errc parse_type(std::string_view s, std::size_t &pos, unsigned arrays, unsigned structs) noexcept
 {
     if (pos >= s.size()) {

@@ -77,6 +77,7 @@ Errc Validator::fixed(char type, std::size_t &pos, std::size_t end) const noexce
     return Errc::ok;
 }
 
+// NOLINTNEXTLINE(misc-no-recursion): depth is checked against max_total_depth
 Errc Validator::array(std::string_view element, std::size_t &pos, std::size_t end, unsigned depth) const noexcept
 {
     if (const Errc e = skip_padding(pos, 4, end); e != Errc::ok) {
@@ -122,6 +123,7 @@ Errc Validator::array(std::string_view element, std::size_t &pos, std::size_t en
     return Errc::ok;
 }
 
+// NOLINTNEXTLINE(misc-no-recursion): depth is checked against max_total_depth
 Errc Validator::value(std::string_view sig, std::size_t &si, std::size_t &pos, std::size_t end,
                       unsigned depth) const noexcept
 {

@@ -87,6 +87,8 @@ public:
     [[nodiscard]] ByteOrder order() const noexcept { return swap_ ? (native_order == ByteOrder::little ? ByteOrder::big : ByteOrder::little) : native_order; }
 
 private:
+    friend struct Message; // builds readers over bodies it has validated
+
     Reader(const std::byte *base, std::size_t pos, std::size_t end, std::string_view sig, bool swap,
            bool repeat) noexcept
         : base_{base}, pos_{pos}, end_{end}, sig_{sig}, swap_{swap}, repeat_{repeat}
