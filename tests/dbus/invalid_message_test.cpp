@@ -6,6 +6,7 @@
 #include <afbus/dbus/message.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <functional>
 #include <gtest/gtest.h>
@@ -26,7 +27,7 @@ struct Raw {
     std::string signature; // added as field 8 unless empty
     std::function<void(Writer &)> body = [](Writer &) {};
 
-    std::vector<std::byte> bytes() const
+    [[nodiscard]] std::vector<std::byte> bytes() const
     {
         Writer b{order};
         body(b);
@@ -53,7 +54,7 @@ struct Raw {
 
 class Invalid : public ::testing::TestWithParam<ByteOrder> {
 protected:
-    Raw raw() const
+    [[nodiscard]] static Raw raw()
     {
         Raw r;
         r.order = GetParam();
@@ -140,7 +141,7 @@ TEST_P(Invalid, HeaderFields)
         w.open_struct(); w.put_byte(0); w.open_variant("u"); w.put_uint32(1); w.close_variant(); w.close_struct();
     };
     EXPECT_EQ(parse(r.bytes()), Errc::bad_header_field);
-    const auto with_string = [base](std::uint8_t code, std::string v) {
+    const auto with_string = [base](std::uint8_t code, const std::string &v) {
         return [base, code, v](Writer &w) {
             base(w);
             w.open_struct(); w.put_byte(code); w.open_variant("s"); w.put_string(v); w.close_variant(); w.close_struct();
@@ -215,7 +216,10 @@ TEST_P(Invalid, Body)
 TEST_P(Invalid, Arrays)
 {
     Raw r = raw();
-    r.body = [](Writer &w) { const std::uint32_t v[] = {1, 2}; w.put_fixed_array('u', v, 2); };
+    r.body = [](Writer &w) {
+        const std::array<std::uint32_t, 2> v = {1, 2};
+        w.put_fixed_array('u', v.data(), v.size());
+    };
     r.signature = "au";
     auto b = r.bytes();
     EXPECT_EQ(parse(b), Errc::ok);
@@ -237,7 +241,7 @@ TEST_P(Invalid, Nesting)
 {
     // A Writer refuses to write these signatures: write a valid one of the
     // same length and overwrite it in the bytes.
-    const auto with_signature = [this](const std::string &placeholder, const std::string &sig) {
+    const auto with_signature = [](const std::string &placeholder, const std::string &sig) {
         Raw m = raw();
         m.signature = placeholder;
         auto b = m.bytes();

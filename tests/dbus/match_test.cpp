@@ -6,6 +6,7 @@
 // code when it exists (it must then use this format).
 #include <afbus/dbus/match.hpp>
 
+#include <array>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <sstream>
@@ -109,7 +110,12 @@ int run_vectors(const std::string &file)
             continue;
         }
         const auto f = split(line, " :: ");
-        SCOPED_TRACE(file + ":" + std::to_string(lineno) + ": " + line);
+        std::string where = file;
+        where += ':';
+        where += std::to_string(lineno);
+        where += ": ";
+        where += line;
+        SCOPED_TRACE(where);
         ++n;
         if (f[0] == "parse" && f.size() == 3) {
             const auto rule = parse_match_rule(f[2]);
@@ -128,7 +134,7 @@ int run_vectors(const std::string &file)
             if (!rule) {
                 continue;
             }
-            SpecMessage m = build(f[3]);
+            const SpecMessage m = build(f[3]);
             const MatchArgs args = extract_match_args(m.msg);
             MatchContext ctx;
             ctx.eavesdropping = m.eavesdropping;
@@ -178,10 +184,10 @@ TEST(MatchRules, SenderByOwnedName)
 {
     auto rule = parse_match_rule("sender='org.example.Service'");
     ASSERT_TRUE(rule);
-    SpecMessage m = build("type=signal sender=:1.7 path=/a interface=org.example.I member=M");
+    const SpecMessage m = build("type=signal sender=:1.7 path=/a interface=org.example.I member=M");
     const MatchArgs args = extract_match_args(m.msg);
     EXPECT_FALSE(rule->matches(m.msg, args, {}));
-    const std::string_view names[] = {":1.7", "org.example.Service"};
+    const std::array<std::string_view, 2> names = {":1.7", "org.example.Service"};
     MatchContext ctx;
     ctx.sender_names = names;
     EXPECT_TRUE(rule->matches(m.msg, args, ctx));

@@ -7,6 +7,7 @@
 
 #include <afbus/dbus/message.hpp>
 
+#include <array>
 #include <cmath>
 #include <gtest/gtest.h>
 #include <limits>
@@ -98,8 +99,8 @@ TEST_P(RoundTrip, Containers)
     w.close_array();
     w.open_array("ax"); // empty array of 8-aligned elements: padding still there
     w.close_array();
-    const std::uint32_t nums[] = {1, 2, 3};
-    w.put_fixed_array('u', nums, 3);
+    const std::array<std::uint32_t, 3> nums = {1, 2, 3};
+    w.put_fixed_array('u', nums.data(), nums.size());
     ASSERT_EQ(w.finish(), Errc::ok);
     EXPECT_EQ(w.signature(), "a{sv}aaxau");
     auto bytes = build_message(call(), w);
@@ -226,7 +227,7 @@ TEST(Message, SetSerialAndSize)
 
 TEST(Message, BuildRequiresFieldsPerType)
 {
-    Writer w;
+    const Writer w;
     Header h;
     h.serial = 1;
     h.type = MessageType::method_call;

@@ -4,11 +4,13 @@
 #include <afbus/dbus/sasl.hpp>
 
 #include <gtest/gtest.h>
+#include <string>
+#include <string_view>
 
 namespace afbus::dbus {
 namespace {
 
-const std::string guid = "0123456789abcdef0123456789abcdef";
+constexpr std::string_view guid = "0123456789abcdef0123456789abcdef";
 
 // Runs both machines against each other until neither has output.
 void converse(SaslClient &c, SaslServer &s)
@@ -35,7 +37,7 @@ TEST(Sasl, ClientAndServerAgree)
     for (const bool fds : {false, true}) {
         for (const bool initial : {false, true}) {
             SaslClient c{{.uid = 1000, .negotiate_unix_fd = fds, .initial_response = initial}};
-            SaslServer s{{.peer_uid = 1000, .unix_fd_supported = true, .guid = guid}};
+            SaslServer s{{.peer_uid = 1000, .unix_fd_supported = true, .guid = std::string{guid}}};
             converse(c, s);
             EXPECT_EQ(c.state(), SaslState::authenticated);
             EXPECT_EQ(s.state(), SaslState::authenticated);
@@ -49,7 +51,7 @@ TEST(Sasl, ClientAndServerAgree)
 TEST(Sasl, ServerWithoutFdsRefusesThemAndClientCarriesOn)
 {
     SaslClient c{{.uid = 0, .negotiate_unix_fd = true}};
-    SaslServer s{{.peer_uid = 0, .unix_fd_supported = false, .guid = guid}};
+    SaslServer s{{.peer_uid = 0, .unix_fd_supported = false, .guid = std::string{guid}}};
     converse(c, s);
     EXPECT_EQ(c.state(), SaslState::authenticated);
     EXPECT_FALSE(c.unix_fd_agreed());
@@ -58,7 +60,7 @@ TEST(Sasl, ServerWithoutFdsRefusesThemAndClientCarriesOn)
 TEST(Sasl, WrongUidIsRejected)
 {
     SaslClient c{{.uid = 1000}};
-    SaslServer s{{.peer_uid = 1001, .guid = guid}};
+    SaslServer s{{.peer_uid = 1001, .guid = std::string{guid}}};
     converse(c, s);
     EXPECT_EQ(c.state(), SaslState::failed);
     EXPECT_NE(s.state(), SaslState::authenticated);
@@ -71,7 +73,7 @@ TEST(Sasl, ClientWireFormat)
     c.consume_output(25);
     // The reply and the first message bytes arrive together: only the
     // lines are consumed.
-    const std::string in = "OK " + guid + "\r\nAGREE_UNIX_FD\r\n" + std::string("l\1\0\1", 4);
+    const std::string in = "OK " + std::string{guid} + "\r\nAGREE_UNIX_FD\r\n" + std::string("l\1\0\1", 4);
     auto used = c.feed(in);
     ASSERT_TRUE(used);
     EXPECT_EQ(*used, in.size() - 4);
@@ -92,7 +94,7 @@ TEST(Sasl, ClientSplitLinesAndErrors)
 
 TEST(Sasl, ServerScript)
 {
-    SaslServer s{{.peer_uid = 1000, .unix_fd_supported = true, .guid = guid}};
+    SaslServer s{{.peer_uid = 1000, .unix_fd_supported = true, .guid = std::string{guid}}};
     ASSERT_TRUE(s.feed(std::string_view("\0AUTH\r\n", 7)));
     EXPECT_EQ(s.output(), "REJECTED EXTERNAL\r\n");
     s.consume_output(s.output().size());
@@ -109,7 +111,7 @@ TEST(Sasl, ServerScript)
     EXPECT_EQ(s.output(), "DATA\r\n");
     s.consume_output(s.output().size());
     ASSERT_TRUE(s.feed("DATA\r\n")); // empty: the credentials decide
-    EXPECT_EQ(s.output(), "OK " + guid + "\r\n");
+    EXPECT_EQ(s.output(), "OK " + std::string{guid} + "\r\n");
     s.consume_output(s.output().size());
     ASSERT_TRUE(s.feed("NEGOTIATE_UNIX_FD\r\n"));
     EXPECT_EQ(s.output(), "AGREE_UNIX_FD\r\n");
@@ -121,23 +123,23 @@ TEST(Sasl, ServerScript)
 
 TEST(Sasl, ServerLimits)
 {
-    SaslServer no_nul{{.guid = guid}};
+    SaslServer no_nul{{.guid = std::string{guid}}};
     EXPECT_FALSE(no_nul.feed("AUTH EXTERNAL\r\n"));
     EXPECT_EQ(no_nul.state(), SaslState::failed);
 
-    SaslServer s{{.guid = guid}};
+    SaslServer s{{.guid = std::string{guid}}};
     ASSERT_TRUE(s.feed(std::string_view("\0", 1)));
     EXPECT_FALSE(s.feed(std::string(max_sasl_line + 1, 'A')));
     EXPECT_EQ(s.state(), SaslState::failed);
 
-    SaslServer persistent{{.peer_uid = 1, .guid = guid}};
+    SaslServer persistent{{.peer_uid = 1, .guid = std::string{guid}}};
     ASSERT_TRUE(persistent.feed(std::string_view("\0", 1)));
     for (unsigned i = 0; i < max_sasl_rejections; ++i) {
         ASSERT_TRUE(persistent.feed("AUTH EXTERNAL 30\r\n"));
     }
     EXPECT_EQ(persistent.state(), SaslState::failed);
 
-    SaslServer early{{.guid = guid}};
+    SaslServer early{{.guid = std::string{guid}}};
     ASSERT_TRUE(early.feed(std::string_view("\0BEGIN\r\n", 8)));
     EXPECT_EQ(early.state(), SaslState::failed);
 }

@@ -18,6 +18,7 @@ const std::vector<std::string> &keys()
 {
     static const std::vector<std::string> k = [] {
         std::vector<std::string> v;
+        v.reserve(static_cast<std::size_t>(property_count));
         for (int i = 0; i < property_count; ++i) {
             v.push_back("Property" + std::to_string(i));
         }

@@ -19,34 +19,53 @@
 #include "messages.hpp"
 #include "ratio_table.hpp"
 
+#include <array>
 #include <benchmark/benchmark.h>
+#include <cstdint>
+#include <string>
 
 namespace {
 
 using dbus_bench::Shape;
 
-template <std::uint64_t (*Impl)(Shape)> void run(benchmark::State &state, Shape shape)
+// The shape comes in as the benchmark's argument, so names read
+// "<message>/<implementation>/<shape number>" (what RatioTable expects).
+template <std::uint64_t (*Impl)(Shape)> void run(benchmark::State &state)
 {
+    const auto shape = static_cast<Shape>(state.range(0));
     for (auto _ : state) {
         benchmark::DoNotOptimize(Impl(shape));
     }
 }
 
+// Google Benchmark's registry owns what RegisterBenchmarkInternal() is
+// given, as its BENCHMARK() macros rely on; clang-analyzer cannot see that
+// (the function lives in the library) and calls the allocation a leak.
+// Allocating here, rather than in benchmark::RegisterBenchmark(), keeps that
+// finding where a NOLINT with the reason can be written.
+void add(const std::string &name, benchmark::internal::Function *fn, Shape shape)
+{
+    // NOLINTNEXTLINE(clang-analyzer-cplusplus.NewDeleteLeaks): the registry owns it until the process exits
+    benchmark::internal::RegisterBenchmarkInternal(new benchmark::internal::FunctionBenchmark(name.c_str(), fn))
+            ->Arg(static_cast<std::int64_t>(shape));
+}
+
 void register_all()
 {
-    const struct {
+    struct NamedShape {
         const char *name;
         Shape shape;
-    } shapes[] = {
+    };
+    static constexpr std::array<NamedShape, 3> shapes = {{
         {"small_call", Shape::small_call},
         {"a{sv}x20", Shape::property_dump},
         {"ay_64KiB", Shape::blob_64k},
-    };
+    }};
     for (const auto &s : shapes) {
         const std::string base = s.name;
-        benchmark::RegisterBenchmark((base + "/afbus").c_str(), run<dbus_bench::ours>, s.shape);
-        benchmark::RegisterBenchmark((base + "/libdbus").c_str(), run<dbus_bench::libdbus>, s.shape);
-        benchmark::RegisterBenchmark((base + "/sdbus").c_str(), run<dbus_bench::sdbus>, s.shape);
+        add(base + "/afbus", run<dbus_bench::ours>, s.shape);
+        add(base + "/libdbus", run<dbus_bench::libdbus>, s.shape);
+        add(base + "/sdbus", run<dbus_bench::sdbus>, s.shape);
     }
 }
 

@@ -3,6 +3,7 @@
 // The benchmark messages with libdbus-1.
 #include "messages.hpp"
 
+#include <array>
 #include <cstring>
 #include <dbus/dbus.h>
 #include <string>
@@ -21,6 +22,7 @@ void fill(DBusMessage *m, Shape shape)
 {
     static const std::vector<std::string> keys = [] {
         std::vector<std::string> v;
+        v.reserve(static_cast<std::size_t>(property_count));
         for (int i = 0; i < property_count; ++i) {
             v.push_back("Property" + std::to_string(i));
         }
@@ -46,12 +48,12 @@ void fill(DBusMessage *m, Shape shape)
             const char *key = keys[static_cast<std::size_t>(i)].c_str();
             append_basic(&entry, DBUS_TYPE_STRING, static_cast<const void *>(&key));
             const char *s = "some string value";
-            const dbus_uint32_t u = static_cast<dbus_uint32_t>(i);
+            const auto u = static_cast<dbus_uint32_t>(i);
             const dbus_bool_t b = TRUE;
             const dbus_int64_t x = -i;
             const double d = i * 0.5;
-            static const char *const sigs[] = {"s", "u", "b", "x", "d"};
-            dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, sigs[i % 5], &variant);
+            static constexpr std::array<const char *, 5> sigs = {"s", "u", "b", "x", "d"};
+            dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, sigs.at(static_cast<std::size_t>(i % 5)), &variant);
             switch (i % 5) {
             case 0: append_basic(&variant, DBUS_TYPE_STRING, static_cast<const void *>(&s)); break;
             case 1: append_basic(&variant, DBUS_TYPE_UINT32, &u); break;

@@ -10,6 +10,7 @@
 #include "libdbus_bridge.hpp"
 #include "value_tree.hpp"
 
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -67,12 +68,15 @@ void match_rules(const fs::path &dir, const fs::path &vectors)
 
 void sasl(const fs::path &dir)
 {
+    using namespace std::string_literals;
     fs::create_directories(dir);
-    const std::string transcripts[] = {
-        std::string("\x81\0AUTH EXTERNAL 31303030\r\nNEGOTIATE_UNIX_FD\r\nBEGIN\r\n", 51),
-        std::string("\x03\0AUTH\r\nAUTH EXTERNAL\r\nDATA 31303030\r\nBEGIN\r\n", 45),
-        std::string("\x10\0AUTH EXTERNAL 30\r\nCANCEL\r\nAUTH EXTERNAL\r\nDATA\r\nBEGIN\r\n", 57),
-        std::string("\x40\0AUTH ANONYMOUS\r\nERROR\r\nHELLO\r\nBEGIN\r\n", 41),
+    const std::array<std::string, 4> transcripts = {
+        // The "s" literals keep the NUL after the chunk-size byte; their
+        // length is exactly the bytes written.
+        "\x81\0AUTH EXTERNAL 31303030\r\nNEGOTIATE_UNIX_FD\r\nBEGIN\r\n"s,
+        "\x03\0AUTH\r\nAUTH EXTERNAL\r\nDATA 31303030\r\nBEGIN\r\n"s,
+        "\x10\0AUTH EXTERNAL 30\r\nCANCEL\r\nAUTH EXTERNAL\r\nDATA\r\nBEGIN\r\n"s,
+        "\x40\0AUTH ANONYMOUS\r\nERROR\r\nHELLO\r\nBEGIN\r\n"s,
     };
     int n = 0;
     for (const auto &t : transcripts) {
