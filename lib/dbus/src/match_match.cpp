@@ -44,6 +44,18 @@ bool sender_matches(std::string_view rule, const Message &msg, const MatchContex
     return std::find(ctx.sender_names.begin(), ctx.sender_names.end(), rule) != ctx.sender_names.end();
 }
 
+bool destination_matches(std::string_view rule, const Message &msg, const MatchContext &ctx) noexcept
+{
+    if (msg.header.destination.empty()) {
+        return false;
+    }
+    if (ctx.destination_names.empty()) {
+        return msg.header.destination == rule;
+    }
+    return std::find(ctx.destination_names.begin(), ctx.destination_names.end(), rule) !=
+           ctx.destination_names.end();
+}
+
 } // namespace
 
 bool MatchRule::matches(const Message &msg, const MatchArgs &margs, const MatchContext &ctx) const noexcept
@@ -69,7 +81,7 @@ bool MatchRule::matches(const Message &msg, const MatchArgs &margs, const MatchC
     if (!path_namespace.empty() && (h.path.empty() || !in_path_namespace(h.path, path_namespace))) {
         return false;
     }
-    if (!destination.empty() && destination != h.destination) {
+    if (!destination.empty() && !destination_matches(destination, msg, ctx)) {
         return false;
     }
     if (!sender.empty() && !sender_matches(sender, msg, ctx)) {

@@ -77,6 +77,15 @@ bool parse_arg_key(std::string_view key, unsigned &index, std::string_view &suff
 // Stores the value of @key in @rule; @seen records keys for "twice" checks.
 Errc apply(MatchRule &rule, std::string_view key, std::string value, std::vector<std::string> &seen)
 {
+    if (key == "eavesdrop") {
+        // dbus-daemon accepts it more than once and the last one wins
+        // (dbus-monitor appends eavesdrop='true' to rules that may have it).
+        if (value != "true" && value != "false") {
+            return Errc::bad_match_rule;
+        }
+        rule.eavesdrop = value == "true";
+        return Errc::ok;
+    }
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
         return Errc::bad_match_rule; // a key given twice
     }
@@ -113,13 +122,6 @@ Errc apply(MatchRule &rule, std::string_view key, std::string value, std::vector
     }
     if (key == "destination") {
         return valid(validate_bus_name, rule.destination);
-    }
-    if (key == "eavesdrop") {
-        if (value != "true" && value != "false") {
-            return Errc::bad_match_rule;
-        }
-        rule.eavesdrop = value == "true";
-        return Errc::ok;
     }
     unsigned index = 0;
     std::string_view suffix;
@@ -205,6 +207,12 @@ std::expected<MatchRule, Errc> parse_match_rule(std::string_view text)
     }
     if (!rule.path.empty() && !rule.path_namespace.empty()) {
         return std::unexpected{Errc::bad_match_rule}; // dbus-daemon: mutually exclusive
+    }
+    // dbus-daemon keeps arg0namespace in argument 0's slot: with arg0 or
+    // arg0path it is "Argument 0 matched more than once".
+    if (!rule.arg0namespace.empty() &&
+        std::any_of(rule.args.begin(), rule.args.end(), [](const MatchArg &a) { return a.index == 0; })) {
+        return std::unexpected{Errc::bad_match_rule};
     }
     std::sort(rule.args.begin(), rule.args.end(),
               [](const MatchArg &a, const MatchArg &b) { return a.index < b.index; });

@@ -45,6 +45,10 @@ struct MatchContext {
     // Every name the sender owns (its unique name and well-known names).
     // Empty: sender= compares with the SENDER header field alone.
     std::span<const std::string_view> sender_names;
+    // Every name the connection the message is addressed to owns: like
+    // dbus-daemon, destination= then matches when that connection owns it.
+    // Empty: destination= compares with the DESTINATION header field alone.
+    std::span<const std::string_view> destination_names;
     // True when the recipient is not the message's destination: only
     // eavesdrop='true' rules match then (dbus-daemon's rule).
     bool eavesdropping = false;
