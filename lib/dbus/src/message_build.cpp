@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// build_message(): the header ("yyyyuua(yv)"), padding, body.
+#include <afbus/dbus/message.hpp>
+
+#include "wire.hpp"
+
+#include <array>
+
+namespace afbus::dbus {
+
+namespace {
+
+// One header field to write: its code, type ('o' 's' 'g' 'u') and value.
+struct Field {
+    FieldCode code;
+    char type;
+    std::string_view text;
+    std::uint32_t number;
+};
+
+// The bytes of @f from an 8-aligned offset: code, signature "x" as one
+// length byte, the code and a NUL, then the value, which needs no padding
+// (its offset is then 4 mod 8).
+std::size_t field_size(const Field &f) noexcept
+{
+    switch (f.type) {
+    case 'u': return 4 + 4;
+    case 'g': return 4 + 1 + f.text.size() + 1;
+    default: return 4 + 4 + f.text.size() + 1;
+    }
+}
+
+std::byte *put_field(std::byte *p, const Field &f, bool swap) noexcept
+{
+    p[0] = static_cast<std::byte>(f.code);
+    p[1] = std::byte{1};
+    p[2] = static_cast<std::byte>(f.type);
+    p[3] = std::byte{0};
+    p += 4;
+    if (f.type == 'u') {
+        detail::store(p, f.number, swap);
+        return p + 4;
+    }
+    if (f.type == 'g') {
+        *p++ = static_cast<std::byte>(f.text.size());
+    } else {
+        detail::store(p, static_cast<std::uint32_t>(f.text.size()), swap);
+        p += 4;
+    }
+    std::memcpy(p, f.text.data(), f.text.size());
+    p += f.text.size();
+    *p++ = std::byte{0};
+    return p;
+}
+
+} // namespace
+
+// The header is written directly, not through a Writer: validate_header()
+// has checked every name, and the layout of "yyyyuua(yv)" with one-letter
+// variant signatures is fixed.
+Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &body) noexcept
+{
+    if (const Errc e = body.finish(); e != Errc::ok) {
+        return e;
+    }
+    Header checked = h;
+    checked.signature = body.signature();
+    if (const Errc e = validate_header(checked); e != Errc::ok) {
+        return e;
+    }
+    std::array<Field, 9> fields{};
+    std::size_t count = 0;
+    const auto add = [&](FieldCode code, char type, std::string_view text, std::uint32_t number, bool present) {
+        if (present) {
+            fields.at(count++) = Field{code, type, text, number};
+        }
+    };
+    add(FieldCode::path, 'o', h.path, 0, !h.path.empty());
+    add(FieldCode::interface, 's', h.interface, 0, !h.interface.empty());
+    add(FieldCode::member, 's', h.member, 0, !h.member.empty());
+    add(FieldCode::error_name, 's', h.error_name, 0, !h.error_name.empty());
+    add(FieldCode::reply_serial, 'u', {}, h.reply_serial, h.reply_serial != 0);
+    add(FieldCode::destination, 's', h.destination, 0, !h.destination.empty());
+    add(FieldCode::sender, 's', h.sender, 0, !h.sender.empty());
+    add(FieldCode::signature, 'g', checked.signature, 0, !checked.signature.empty());
+    add(FieldCode::unix_fds, 'u', {}, h.unix_fds, h.unix_fds != 0);
+
+    std::size_t fields_end = fixed_header_size;
+    for (std::size_t i = 0; i < count; ++i) {
+        fields_end = detail::align_up(fields_end, 8) + field_size(fields.at(i));
+    }
+    const std::size_t head = detail::align_up(fields_end, 8);
+    const std::size_t body_size = body.data().size();
+    if (body_size > max_message_size - head) {
+        return Errc::too_large;
+    }
+    out.resize(head + body_size);
+    std::byte *const base = out.data();
+    const bool swap = detail::is_swapped(body.order());
+    base[0] = static_cast<std::byte>(body.order());
+    base[1] = static_cast<std::byte>(h.type);
+    base[2] = static_cast<std::byte>(h.flags);
+    base[3] = std::byte{1}; // protocol version
+    detail::store(base + 4, static_cast<std::uint32_t>(body_size), swap);
+    detail::store(base + 8, h.serial, swap);
+    detail::store(base + 12, static_cast<std::uint32_t>(fields_end - fixed_header_size), swap);
+    std::byte *p = base + fixed_header_size;
+    for (std::size_t i = 0; i < count; ++i) {
+        std::byte *aligned = base + detail::align_up(static_cast<std::size_t>(p - base), 8);
+        std::memset(p, 0, static_cast<std::size_t>(aligned - p));
+        p = put_field(aligned, fields.at(i), swap);
+    }
+    std::memset(p, 0, static_cast<std::size_t>(base + head - p));
+    if (body_size != 0) {
+        std::memcpy(base + head, body.data().data(), body_size);
+    }
+    return Errc::ok;
+}
+
+std::expected<std::vector<std::byte>, Errc> build_message(const Header &h, const Writer &body) noexcept
+{
+    std::vector<std::byte> out;
+    if (const Errc e = build_message(out, h, body); e != Errc::ok) {
+        return std::unexpected{e};
+    }
+    return out;
+}
+
+Errc set_serial(std::span<std::byte> msg, std::uint32_t serial) noexcept
+{
+    if (serial == 0) {
+        return Errc::bad_serial;
+    }
+    if (msg.size() < fixed_header_size) {
+        return Errc::truncated;
+    }
+    const auto order = static_cast<ByteOrder>(msg[0]);
+    if (order != ByteOrder::little && order != ByteOrder::big) {
+        return Errc::bad_byte_order;
+    }
+    detail::store(msg.data() + 8, serial, detail::is_swapped(order));
+    return Errc::ok;
+}
+
+} // namespace afbus::dbus

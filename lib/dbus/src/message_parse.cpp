@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// parse_message(): the fixed header, the header fields a(yv), required
+// fields per type, then the body.
+#include <afbus/dbus/message.hpp>
+#include <afbus/dbus/names.hpp>
+
+#include "validate.hpp"
+#include "wire.hpp"
+
+namespace afbus::dbus {
+
+using detail::align_up;
+
+Reader Message::reader() const noexcept
+{
+    // parse_message() validated the body: no second pass.
+    return Reader{body.data(), 0, body.size(), header.signature, detail::is_swapped(order), false};
+}
+
+std::expected<std::size_t, Errc> message_size(std::span<const std::byte> prefix) noexcept
+{
+    if (prefix.size() < fixed_header_size) {
+        return std::unexpected{Errc::truncated};
+    }
+    const auto order = static_cast<ByteOrder>(prefix[0]);
+    if (order != ByteOrder::little && order != ByteOrder::big) {
+        return std::unexpected{Errc::bad_byte_order};
+    }
+    const bool swap = detail::is_swapped(order);
+    const std::size_t body = detail::load<std::uint32_t>(prefix.data() + 4, swap);
+    const std::size_t fields = detail::load<std::uint32_t>(prefix.data() + 12, swap);
+    if (fields > max_array_size || body > max_message_size) {
+        return std::unexpected{Errc::too_large};
+    }
+    const std::size_t total = align_up(fixed_header_size + fields, 8) + body;
+    if (total > max_message_size) {
+        return std::unexpected{Errc::too_large};
+    }
+    return total;
+}
+
+namespace {
+
+// The type each known header field must have, '\0' for unknown codes.
+char field_type(std::uint8_t code) noexcept
+{
+    switch (static_cast<FieldCode>(code)) {
+    case FieldCode::path: return 'o';
+    case FieldCode::interface:
+    case FieldCode::member:
+    case FieldCode::error_name:
+    case FieldCode::destination:
+    case FieldCode::sender: return 's';
+    case FieldCode::reply_serial:
+    case FieldCode::unix_fds: return 'u';
+    case FieldCode::signature: return 'g';
+    default: return '\0';
+    }
+}
+
+Errc check_name(Errc (*validate)(std::string_view) noexcept, std::string_view s, bool present) noexcept
+{
+    return present ? validate(s) : Errc::ok;
+}
+
+// Stores a known field's value in @h.
+void store_field(Header &h, FieldCode code, std::string_view text, std::uint32_t number) noexcept
+{
+    switch (code) {
+    case FieldCode::path: h.path = text; break;
+    case FieldCode::interface: h.interface = text; break;
+    case FieldCode::member: h.member = text; break;
+    case FieldCode::error_name: h.error_name = text; break;
+    case FieldCode::destination: h.destination = text; break;
+    case FieldCode::sender: h.sender = text; break;
+    case FieldCode::signature: h.signature = text; break;
+    case FieldCode::reply_serial: h.reply_serial = number; break;
+    case FieldCode::unix_fds: h.unix_fds = number; break;
+    default: break;
+    }
+}
+
+// The header fields array: 16..@end of @bytes.
+Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsigned &seen) noexcept
+{
+    std::size_t pos = fixed_header_size;
+    while (pos < end) {
+        if (const Errc e = v.skip_padding(pos, 8, end); e != Errc::ok) {
+            return e;
+        }
+        if (pos >= end) {
+            return Errc::truncated;
+        }
+        const auto code = std::to_integer<std::uint8_t>(v.data[pos++]);
+        std::string_view sig;
+        if (const Errc e = v.string_like('g', pos, end, sig); e != Errc::ok) {
+            return e;
+        }
+        if (validate_single_type(sig) != Errc::ok) {
+            return Errc::bad_signature;
+        }
+        const char want = field_type(code);
+        if (code == 0) {
+            return Errc::bad_header_field;
+        }
+        if (want == '\0') {
+            // Unknown fields are ignored, but must still be valid values.
+            std::size_t si = 0;
+            if (const Errc e = v.value(sig, si, pos, end, 2); e != Errc::ok) {
+                return e;
+            }
+            continue;
+        }
+        if (sig.size() != 1 || sig[0] != want || (seen & (1U << code)) != 0) {
+            return Errc::bad_header_field;
+        }
+        seen |= 1U << code;
+        std::string_view text;
+        std::uint32_t number = 0;
+        if (want == 'u') {
+            if (const Errc e = v.skip_padding(pos, 4, end); e != Errc::ok) {
+                return e;
+            }
+            if (end - pos < 4) {
+                return Errc::truncated;
+            }
+            number = detail::load<std::uint32_t>(v.data + pos, v.swap);
+            pos += 4;
+        } else if (const Errc e = v.string_like(want, pos, end, text); e != Errc::ok) {
+            return e;
+        }
+        store_field(h, static_cast<FieldCode>(code), text, number);
+    }
+    return Errc::ok;
+}
+
+} // namespace
+
+Errc validate_header(const Header &h) noexcept
+{
+    if (h.type == MessageType::invalid) {
+        return Errc::bad_message_type;
+    }
+    if (h.serial == 0) {
+        return Errc::bad_serial;
+    }
+    const bool has_path = !h.path.empty();
+    const bool has_interface = !h.interface.empty();
+    const bool has_member = !h.member.empty();
+    const bool has_error = !h.error_name.empty();
+    for (const Errc e : {check_name(validate_object_path, h.path, has_path),
+                         check_name(validate_interface, h.interface, has_interface),
+                         check_name(validate_member, h.member, has_member),
+                         check_name(validate_error_name, h.error_name, has_error),
+                         check_name(validate_bus_name, h.destination, !h.destination.empty()),
+                         check_name(validate_bus_name, h.sender, !h.sender.empty()),
+                         validate_signature(h.signature)}) {
+        if (e != Errc::ok) {
+            return e;
+        }
+    }
+    // dbus-daemon refuses the local interface and path on the wire: they
+    // are reserved for messages a library synthesizes for itself.
+    if (h.path == "/org/freedesktop/DBus/Local" || h.interface == "org.freedesktop.DBus.Local") {
+        return Errc::local_reserved;
+    }
+    switch (h.type) {
+    case MessageType::method_call:
+        return has_path && has_member ? Errc::ok : Errc::missing_header_field;
+    case MessageType::signal:
+        return has_path && has_interface && has_member ? Errc::ok : Errc::missing_header_field;
+    case MessageType::error:
+        if (!has_error) {
+            return Errc::missing_header_field;
+        }
+        [[fallthrough]];
+    case MessageType::method_return:
+        return h.reply_serial != 0 ? Errc::ok : Errc::missing_header_field;
+    default:
+        return Errc::ok; // unknown types: no required fields (the spec says ignore them)
+    }
+}
+
+std::expected<Message, Errc> parse_message(std::span<const std::byte> bytes) noexcept
+{
+    const auto total = message_size(bytes);
+    if (!total) {
+        return std::unexpected{total.error()};
+    }
+    if (*total != bytes.size()) {
+        return std::unexpected{*total > bytes.size() ? Errc::truncated : Errc::body_mismatch};
+    }
+    Message m;
+    m.bytes = bytes;
+    m.order = static_cast<ByteOrder>(bytes[0]);
+    const bool swap = detail::is_swapped(m.order);
+    Header &h = m.header;
+    h.type = static_cast<MessageType>(bytes[1]);
+    h.flags = std::to_integer<std::uint8_t>(bytes[2]);
+    if (bytes[3] != std::byte{1}) {
+        return std::unexpected{Errc::bad_version};
+    }
+    h.serial = detail::load<std::uint32_t>(bytes.data() + 8, swap);
+    const std::size_t fields_end = fixed_header_size + detail::load<std::uint32_t>(bytes.data() + 12, swap);
+    const std::size_t body_start = align_up(fields_end, 8);
+
+    // The UNIX_FDS field bounds the body's 'h' values: fill it in first.
+    const detail::Validator header_validator{bytes.data(), swap, 0};
+    unsigned seen = 0;
+    if (const Errc e = parse_fields(header_validator, fields_end, h, seen); e != Errc::ok) {
+        return std::unexpected{e};
+    }
+    if ((seen & (1U << static_cast<unsigned>(FieldCode::reply_serial))) != 0 && h.reply_serial == 0) {
+        return std::unexpected{Errc::bad_serial};
+    }
+    if (!detail::all_zero(bytes.data() + fields_end, body_start - fields_end)) {
+        return std::unexpected{Errc::bad_padding};
+    }
+    if (const Errc e = validate_header(h); e != Errc::ok) {
+        return std::unexpected{e};
+    }
+    m.body = bytes.subspan(body_start);
+    if (const Errc e = validate_body(m.body, h.signature, m.order, h.unix_fds); e != Errc::ok) {
+        return std::unexpected{e};
+    }
+    return m;
+}
+
+} // namespace afbus::dbus
