@@ -3,6 +3,8 @@
 // D-Bus address strings ("Server Addresses" in the specification).
 #include <afbus/dbus/address.hpp>
 
+#include "hex.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -16,20 +18,6 @@ bool is_optionally_escaped(char c) noexcept
            c == '_' || c == '/' || c == '.' || c == '\\' || c == '*';
 }
 
-int hex_digit(char c) noexcept
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 bool unescape(std::string_view in, std::string &out)
 {
     out.clear();
@@ -41,12 +29,11 @@ bool unescape(std::string_view in, std::string &out)
         if (in.size() - i < 3) {
             return false;
         }
-        const int hi = hex_digit(in[i + 1]);
-        const int lo = hex_digit(in[i + 2]);
-        if (hi < 0 || lo < 0) {
+        const int byte = detail::hex_byte(in[i + 1], in[i + 2]);
+        if (byte < 0) {
             return false;
         }
-        out += static_cast<char>((hi << 4) | lo);
+        out += static_cast<char>(byte);
         i += 2;
     }
     return true;
@@ -142,16 +129,13 @@ std::expected<ConnectTarget, Errc> connect_target(const Address &a)
 
 std::string escape_address_value(std::string_view value)
 {
-    static constexpr std::string_view digits = "0123456789abcdef";
     std::string out;
     for (const char c : value) {
         if (is_optionally_escaped(c)) {
             out += c;
         } else {
-            const auto b = static_cast<unsigned char>(c);
             out += '%';
-            out += digits[b >> 4U];
-            out += digits[b & 0xfU];
+            detail::append_hex(out, c);
         }
     }
     return out;

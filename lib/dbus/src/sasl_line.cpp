@@ -3,6 +3,8 @@
 // What the SASL client and server share: line splitting and hex data.
 #include <afbus/dbus/sasl.hpp>
 
+#include "hex.hpp"
+
 namespace afbus::dbus {
 
 Errc SaslLines::feed(std::string_view input, std::size_t &used)
@@ -36,34 +38,14 @@ void SaslLines::next() noexcept
 
 std::string sasl_hex_encode(std::string_view raw)
 {
-    static constexpr std::string_view digits = "0123456789abcdef";
     std::string out;
     out.reserve(raw.size() * 2);
     for (const char c : raw) {
-        const auto b = static_cast<unsigned char>(c);
-        out += digits[b >> 4U];
-        out += digits[b & 0xfU];
+        detail::append_hex(out, c);
     }
     return out;
 }
 
-namespace {
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-} // namespace
 
 bool sasl_hex_decode(std::string_view hex, std::string &out)
 {
@@ -72,12 +54,11 @@ bool sasl_hex_decode(std::string_view hex, std::string &out)
         return false;
     }
     for (std::size_t i = 0; i < hex.size(); i += 2) {
-        const int hi = hex_value(hex[i]);
-        const int lo = hex_value(hex[i + 1]);
-        if (hi < 0 || lo < 0) {
+        const int byte = detail::hex_byte(hex[i], hex[i + 1]);
+        if (byte < 0) {
             return false;
         }
-        out += static_cast<char>((hi << 4) | lo);
+        out += static_cast<char>(byte);
     }
     return true;
 }
