@@ -2,16 +2,32 @@
 /*
  * AF_BUS: what the socket family shares with the rest of the kernel, in
  * particular with netfilter hooks at NFPROTO_BUS/NF_BUS_SENDING (nfdbus).
+ *
+ * Locking, as seen from a hook user:
+ *  - the NF_BUS_SENDING hook runs with the bus's sequencing spinlock held,
+ *    so it must not sleep, and the hook never runs for two copies of one
+ *    bus at the same time (state of one bus used only by the hook needs
+ *    no lock of its own);
+ *  - the struct bus_nf_ops callbacks run in process context with no AF_BUS
+ *    lock held except the bus's netfilter mutex, which serialises them for
+ *    one bus; they may sleep.
  */
 #ifndef _NET_AF_BUS_H
 #define _NET_AF_BUS_H
 
+#include <linux/cred.h>
 #include <linux/pid.h>
 #include <linux/skbuff.h>
 #include <linux/uidgid.h>
 #include <uapi/linux/bus.h>
 
+struct bus;
 struct bus_fds;
+struct module;
+struct net;
+
+/* Largest message BUS_SET_SENDBUF accepts: what one skb can carry. */
+#define BUS_MAX_SENDBUF		(512 * 1024)
 
 /**
  * struct bus_skb_parms - control block of every AF_BUS message copy
@@ -29,6 +45,13 @@ struct bus_fds;
  * A netfilter hook at NF_BUS_SENDING sees one copy per recipient, with
  * @rcpt filled in, before any queue space is reserved. The hook runs with
  * the bus's sequencing lock held (a spinlock) and must not sleep.
+ *
+ * skb->pkt_type of a copy says why its recipient gets it: PACKET_HOST for
+ * the holder of a unicast destination (or the master, by default route),
+ * PACKET_MULTICAST for a holder of a multicast destination's prefix, and
+ * PACKET_OTHERHOST for an eavesdropper that gets it only because it
+ * eavesdrops. The skb may be non-linear (messages longer than one page
+ * allocation carry the rest in fragments).
  */
 struct bus_skb_parms {
 	struct pid	*pid;
@@ -41,5 +64,40 @@ struct bus_skb_parms {
 };
 
 #define BUS_SKB_CB(skb)	((struct bus_skb_parms *)&((skb)->cb))
+
+/**
+ * struct bus_nf_ops - a netfilter user's per-bus state (nfdbus)
+ * @owner: the module; each bus with state pins it
+ * @bus_init: a BUS_PROTO_DBUS master binds a new bus. Return the user's
+ *	state for it (bus_nf_priv() gives it back), or an ERR_PTR, which
+ *	fails the bind()
+ * @bus_release: the bus ended (its master closed the listener, or the
+ *	bind failed): free @priv. No hook runs for the bus any more, and
+ *	bus_nf_priv() returns NULL from before this call.
+ * @peer_release: the peer of prefix-0 address @addr left the bus; its
+ *	addresses are already free and it receives nothing more
+ *
+ * Process context, may sleep; the callbacks of one bus never run
+ * concurrently.
+ */
+struct bus_nf_ops {
+	struct module	*owner;
+	void		*(*bus_init)(struct bus *bus);
+	void		(*bus_release)(struct bus *bus, void *priv);
+	void		(*peer_release)(struct bus *bus, void *priv, u64 addr);
+};
+
+#if IS_ENABLED(CONFIG_AF_BUS)
+int bus_nf_register(const struct bus_nf_ops *ops);
+void bus_nf_unregister(const struct bus_nf_ops *ops);
+void *bus_nf_priv(const struct bus *bus);
+void *bus_nf_sk_priv(const struct sock *sk);
+struct bus *bus_find_by_path(struct net *net, const char *path,
+			     unsigned int len);
+void bus_put(struct bus *bus);
+struct net *bus_net(const struct bus *bus);
+const struct cred *bus_master_cred(const struct bus *bus);
+bool bus_peer_connected(struct bus *bus, u64 addr);
+#endif
 
 #endif /* _NET_AF_BUS_H */

@@ -49,18 +49,26 @@ struct bus *bus_alloc(struct net *net, int protocol, u32 maxqlen, u32 sendbuf)
 	bus->sendbuf = sendbuf;
 	init_waitqueue_head(&bus->space_wait);
 	atomic_long_set(&bus->drain_seq, 0);
+	mutex_init(&bus->nf_lock);
 	bus->cred = get_current_cred();
 	return bus;
 }
 
+/**
+ * bus_put - drop a reference to a bus
+ * @bus: the bus, from bus_find_by_path() for users outside AF_BUS
+ */
 void bus_put(struct bus *bus)
 {
 	if (!refcount_dec_and_test(&bus->ref))
 		return;
 	WARN_ON_ONCE(!list_empty(&bus->peers));
+	WARN_ON_ONCE(bus->nf_ops);
+	mutex_destroy(&bus->nf_lock);
 	put_cred(bus->cred);
 	kfree(bus);
 }
+EXPORT_SYMBOL_GPL(bus_put);
 
 static u32 bus_name_hash(const struct bus *bus)
 {

@@ -9,6 +9,7 @@
 #include <linux/cred.h>
 #include <linux/hashtable.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -17,8 +18,6 @@
 #include <net/scm.h>
 #include <net/sock.h>
 
-/* Largest message BUS_SET_SENDBUF accepts: what one skb can carry. */
-#define BUS_MAX_SENDBUF		(512 * 1024)
 #define BUS_DEFAULT_SENDBUF	(128 * 1024)
 /* Largest receive queue limit BUS_SET_MAXQLEN accepts, in messages. */
 #define BUS_MAX_MAXQLEN		65536
@@ -52,6 +51,9 @@
  * @sendbuf: message size limit for peers that connect later
  * @space_wait: senders waiting for queue space, and POLLOUT pollers
  * @drain_seq: bumped whenever a queue shrinks or a target set changes
+ * @nf_lock: serialises the netfilter user's callbacks for this bus (nf.c)
+ * @nf_ops: the netfilter user that holds state for this bus, or NULL
+ * @nf_priv: its state; read under RCU (the hook), written under @nf_lock
  */
 struct bus {
 	refcount_t		ref;
@@ -77,6 +79,10 @@ struct bus {
 
 	wait_queue_head_t	space_wait;
 	atomic_long_t		drain_seq;
+
+	struct mutex		nf_lock;	/* see above */
+	const struct bus_nf_ops	*nf_ops;
+	void __rcu		*nf_priv;
 };
 
 /**
@@ -171,7 +177,6 @@ static inline bool bus_sockaddr_pad_set(const struct sockaddr_bus *sa, int len)
 /* bus.c */
 struct bus *bus_alloc(struct net *net, int protocol, u32 maxqlen,
 		      u32 sendbuf);
-void bus_put(struct bus *bus);
 static inline struct bus *bus_get(struct bus *bus)
 {
 	refcount_inc(&bus->ref);
@@ -197,6 +202,12 @@ int bus_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 int bus_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 		int flags);
 bool bus_writable(struct bus_sock *u);
+
+/* nf.c */
+void bus_nf_request(int protocol);
+int bus_nf_init(struct bus *bus);
+void bus_nf_release(struct bus *bus);
+void bus_nf_peer_gone(struct bus *bus, u64 addr);
 
 /* scm.c */
 int bus_fds_attach(struct sk_buff *skb, struct scm_cookie *scm);

@@ -28,6 +28,7 @@
  * bus_writable().
  */
 
+#include <linux/if_packet.h>
 #include <linux/netfilter.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -35,9 +36,13 @@
 
 #include "internal.h"
 
+/* @why: PACKET_HOST, PACKET_MULTICAST or PACKET_OTHERHOST (eavesdropper),
+ * given to the copy as skb->pkt_type for the hook (see af_bus.h).
+ */
 struct bus_target {
 	struct bus_sock	*to;
 	struct sk_buff	*skb;
+	u8		why;
 };
 
 /* Unicast needs 1 + eavesdroppers: most sends fit on the stack. */
@@ -109,7 +114,10 @@ static int bus_nf_sending(struct bus_sock *from, struct sk_buff *skb)
 	return 1;
 }
 
-static int bus_add_target(struct bus_tx *tx, struct bus_sock *q)
+/* A recipient that is already a target keeps its first reason: a target
+ * that also eavesdrops gets one copy, as a target.
+ */
+static int bus_add_target(struct bus_tx *tx, struct bus_sock *q, u8 why)
 {
 	struct bus *bus = tx->from->bus;
 
@@ -120,6 +128,7 @@ static int bus_add_target(struct bus_tx *tx, struct bus_sock *q)
 	q->mark = bus->gen;
 	tx->t[tx->n].to = q;
 	tx->t[tx->n].skb = NULL;
+	tx->t[tx->n].why = why;
 	tx->n++;
 	return 0;
 }
@@ -143,11 +152,11 @@ static int bus_collect(struct bus_tx *tx)
 	bus->gen++;
 	tx->n = 0;
 	if (tx->to_pair) {
-		err = bus_add_target(tx, u->pair);
+		err = bus_add_target(tx, u->pair, PACKET_HOST);
 	} else if (tx->dst == BUS_MASTER_ADDR) {
 		if (u->role != BUS_ROLE_PEER)
 			return -EHOSTUNREACH;
-		err = bus_add_target(tx, u->pair);
+		err = bus_add_target(tx, u->pair, PACKET_HOST);
 	} else if (u->role == BUS_ROLE_PEER && !u->joined) {
 		return -EHOSTUNREACH;
 	} else if (BUS_ADDR_IS_MULTICAST(tx->dst)) {
@@ -156,7 +165,7 @@ static int bus_collect(struct bus_tx *tx)
 			if (!q->joined ||
 			    !bus_holds_prefix(q, BUS_ADDR_PREFIX(tx->dst)))
 				continue;
-			err = bus_add_target(tx, q);
+			err = bus_add_target(tx, q, PACKET_MULTICAST);
 			if (err)
 				break;
 		}
@@ -164,9 +173,9 @@ static int bus_collect(struct bus_tx *tx)
 		e = bus_addr_lookup(bus, tx->dst);
 		/* The master reaches any holder; peers only joined ones. */
 		if (e && (e->owner->joined || u->role == BUS_ROLE_HANDLE))
-			err = bus_add_target(tx, e->owner);
-		else if (u->role == BUS_ROLE_PEER)
-			err = bus_add_target(tx, u->pair); /* default route */
+			err = bus_add_target(tx, e->owner, PACKET_HOST);
+		else if (u->role == BUS_ROLE_PEER) /* default route */
+			err = bus_add_target(tx, u->pair, PACKET_HOST);
 		else
 			return -EHOSTUNREACH;
 	}
@@ -176,7 +185,7 @@ static int bus_collect(struct bus_tx *tx)
 	list_for_each_entry(q, &bus->peers, node) {
 		if (!q->eavesdrop || !q->joined || q == u)
 			continue;
-		err = bus_add_target(tx, q);
+		err = bus_add_target(tx, q, PACKET_OTHERHOST);
 		if (err)
 			return err;
 	}
@@ -209,6 +218,7 @@ static int bus_make_copies(struct bus_tx *tx)
 		bus_skb_copy_get(c);
 		BUS_SKB_CB(c)->rcpt = to->role == BUS_ROLE_HANDLE ?
 				      BUS_MASTER_ADDR : to->addr;
+		c->pkt_type = tx->t[i].why;
 		c->sk = sk;
 		c->destructor = bus_skb_release;
 		refcount_add(c->truesize, &sk->sk_wmem_alloc);

@@ -19,14 +19,16 @@
  *     socket locks are never held at once, so no lockdep subclass is
  *     needed for them (accept takes the new socket's lock only after the
  *     listener's work is done).
- *  2. bus_net.lock (mutex): the per-netns name table (bus.c).
- *  3. bus.lock (spinlock): the bus's sequencing point. It protects the
+ *  2. bus.nf_lock (mutex): the netfilter user's callbacks for the bus
+ *     (nf.c); taken with no other AF_BUS lock held.
+ *  3. bus_net.lock (mutex): the per-netns name table (bus.c).
+ *  4. bus.lock (spinlock): the bus's sequencing point. It protects the
  *     address table, the peer list, joined/eavesdrop flags, the pair
  *     pointers, master/listening/dead, and it is held while one message is
  *     filtered, checked for room in every target queue and queued to all of
  *     them. Holding it across the whole fan-out is what gives one total
  *     order on the bus and all-or-nothing multicast.
- *  4. sk_receive_queue.lock (irq-safe spinlock, taken by skb_queue_tail()
+ *  5. sk_receive_queue.lock (irq-safe spinlock, taken by skb_queue_tail()
  *     and the datagram receive path) nests inside bus.lock.
  *
  * Only process context takes these locks. Queue room is only ever checked
@@ -98,6 +100,7 @@ static int bus_create(struct net *net, struct socket *sock, int protocol,
 	if (sock->type != SOCK_SEQPACKET)
 		return -ESOCKTNOSUPPORT;
 
+	bus_nf_request(protocol);
 	sock->state = SS_UNCONNECTED;
 	sock->ops = &bus_seqpacket_ops;
 	return bus_sk_alloc(net, sock, protocol, kern) ? 0 : -ENOMEM;
@@ -108,9 +111,11 @@ static void bus_disconnect(struct bus *bus, struct bus_sock *peer,
 			   struct bus_sock *handle)
 {
 	struct bus_addr_entry *e, *tmp;
+	bool was_on_bus;
 	LIST_HEAD(gone);
 
 	spin_lock(&bus->lock);
+	was_on_bus = peer->on_bus;
 	if (peer->on_bus) {
 		list_for_each_entry_safe(e, tmp, &peer->addrs, owner_node) {
 			bus_addr_remove(bus, e);
@@ -141,6 +146,8 @@ static void bus_disconnect(struct bus *bus, struct bus_sock *peer,
 		sock_put(&peer->sk);
 	}
 	bus_space_changed(bus);
+	if (was_on_bus)
+		bus_nf_peer_gone(bus, peer->addr);
 }
 
 static void bus_release_sock(struct sock *sk);
@@ -164,6 +171,7 @@ static void bus_master_gone(struct bus_sock *u)
 	}
 	spin_unlock(&bus->lock);
 	bus_space_changed(bus);
+	bus_nf_release(bus);
 
 	/* Connections never accepted: their handles go, their peers see HUP. */
 	while ((skb = skb_dequeue(&u->sk.sk_receive_queue))) {
@@ -313,14 +321,19 @@ static int bus_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 		if (err)
 			goto err_put;
 	}
-	err = bus_name_publish(bus);
+	err = bus_nf_init(bus);
 	if (err)
 		goto err_path;
+	err = bus_name_publish(bus);
+	if (err)
+		goto err_nf;
 	u->bus = bus;
 	u->role = BUS_ROLE_MASTER;
 	release_sock(sk);
 	return 0;
 
+err_nf:
+	bus_nf_release(bus);
 err_path:
 	if (u->path.dentry)
 		path_put(&u->path);
@@ -365,9 +378,11 @@ out:
 	return err;
 }
 
-/* Find the bus a connect() names; a reference, or an ERR_PTR. */
+/* Find the bus a connect() names (@may_write: check write permission on
+ * a filesystem bus); a reference, or an ERR_PTR.
+ */
 static struct bus *bus_lookup(struct net *net, const char *name,
-			      unsigned int len)
+			      unsigned int len, bool may_write)
 {
 	struct inode *inode;
 	struct path path;
@@ -381,7 +396,7 @@ static struct bus *bus_lookup(struct net *net, const char *name,
 	err = kern_path(name, LOOKUP_FOLLOW, &path);
 	if (err)
 		return ERR_PTR(err);
-	err = path_permission(&path, MAY_WRITE);
+	err = may_write ? path_permission(&path, MAY_WRITE) : 0;
 	if (err)
 		goto err_put;
 	inode = d_backing_inode(path.dentry);
@@ -399,6 +414,38 @@ err_put:
 	path_put(&path);
 	return ERR_PTR(err);
 }
+
+/**
+ * bus_find_by_path - find a bus by the path its master bound
+ * @net: the network namespace to look in
+ * @path: the path as in sockaddr_bus.sbus_path: abstract if it starts
+ *	with a NUL byte (then all @len bytes are the name), otherwise a
+ *	filesystem path resolved in the caller's context, ending at the
+ *	first NUL or after @len bytes
+ * @len: bytes at @path, 1 to BUS_PATH_MAX
+ *
+ * Unlike connect(), this does not need write permission on a filesystem
+ * bus: callers check their own permission against bus_master_cred().
+ * May sleep.
+ *
+ * Return: the bus with a reference (drop it with bus_put()), or an
+ * ERR_PTR: -EINVAL for a bad length, -ECONNREFUSED if no bus is bound
+ * there, or the error of the filesystem lookup.
+ */
+struct bus *bus_find_by_path(struct net *net, const char *path,
+			     unsigned int len)
+{
+	char name[BUS_PATH_MAX + 1];
+
+	if (len < 1 || len > BUS_PATH_MAX || (!path[0] && len < 2))
+		return ERR_PTR(-EINVAL);
+	memcpy(name, path, len);
+	name[len] = 0;
+	if (name[0])
+		len = strlen(name) + 1;
+	return bus_lookup(net, name, len, false);
+}
+EXPORT_SYMBOL_GPL(bus_find_by_path);
 
 static void bus_set_peercred(struct sock *sk, struct pid *pid,
 			     const struct cred *cred)
@@ -458,7 +505,7 @@ static int bus_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (u->role != BUS_ROLE_NONE)
 		return u->role == BUS_ROLE_PEER ? -EISCONN : -EINVAL;
 
-	bus = bus_lookup(sock_net(sk), name, len);
+	bus = bus_lookup(sock_net(sk), name, len, true);
 	if (IS_ERR(bus))
 		return PTR_ERR(bus);
 	err = -EPROTOTYPE;

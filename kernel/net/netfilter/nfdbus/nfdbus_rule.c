@@ -292,3 +292,63 @@ int nfdbus_rule_parse(const char *text, size_t len, struct nfdbus_rule *rule)
 	}
 	return 0;
 }
+
+static bool ref_equal(const struct nfdbus_rule *a,
+		      const struct nfdbus_rule_ref *ra,
+		      const struct nfdbus_rule *b,
+		      const struct nfdbus_rule_ref *rb)
+{
+	return ra->len == rb->len &&
+	       !memcmp(nfdbus_rule_value(a, ra), nfdbus_rule_value(b, rb),
+		       ra->len);
+}
+
+/**
+ * nfdbus_rule_equal() - do two parsed rules say the same?
+ * @a: a rule
+ * @b: another
+ *
+ * Rules are equal when they have the same keys with the same values,
+ * whatever the order and quoting of their texts (dbus-daemon's
+ * RemoveMatch compares rules the same way).
+ *
+ * Return: true if they are equal.
+ */
+bool nfdbus_rule_equal(const struct nfdbus_rule *a, const struct nfdbus_rule *b)
+{
+	static const size_t refs[] = {
+		offsetof(struct nfdbus_rule, sender),
+		offsetof(struct nfdbus_rule, interface),
+		offsetof(struct nfdbus_rule, member),
+		offsetof(struct nfdbus_rule, path),
+		offsetof(struct nfdbus_rule, destination),
+	};
+	static const u16 ref_keys[] = {
+		NFDBUS_RULE_SENDER, NFDBUS_RULE_INTERFACE, NFDBUS_RULE_MEMBER,
+		NFDBUS_RULE_PATH | NFDBUS_RULE_PATH_NAMESPACE,
+		NFDBUS_RULE_DESTINATION,
+	};
+	unsigned int i;
+
+	if (a->keys != b->keys || a->eavesdrop != b->eavesdrop ||
+	    a->nargs != b->nargs)
+		return false;
+	if ((a->keys & NFDBUS_RULE_TYPE) && a->type != b->type)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(refs); i++) {
+		const struct nfdbus_rule_ref *ra =
+			(const void *)((const char *)a + refs[i]);
+		const struct nfdbus_rule_ref *rb =
+			(const void *)((const char *)b + refs[i]);
+
+		if ((a->keys & ref_keys[i]) && !ref_equal(a, ra, b, rb))
+			return false;
+	}
+	for (i = 0; i < a->nargs; i++) {
+		if (a->args[i].index != b->args[i].index ||
+		    a->args[i].kind != b->args[i].kind ||
+		    !ref_equal(a, &a->args[i].value, b, &b->args[i].value))
+			return false;
+	}
+	return true;
+}

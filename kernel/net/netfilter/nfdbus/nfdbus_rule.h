@@ -84,6 +84,7 @@ struct nfdbus_rule {
 };
 
 int nfdbus_rule_parse(const char *text, size_t len, struct nfdbus_rule *rule);
+bool nfdbus_rule_equal(const struct nfdbus_rule *a, const struct nfdbus_rule *b);
 
 /**
  * nfdbus_rule_value() - a decoded value of a rule

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nfdbus: the NF_BUS_SENDING hook and the per-bus state's lifetime.
+ *
+ * The hook is registered in every network namespace (pernet operations):
+ * netfilter hooks are per namespace, and AF_BUS runs NF_BUS_SENDING in the
+ * namespace of the sending socket. It is only reached for BUS_PROTO_DBUS
+ * sockets, so registering it everywhere costs nothing elsewhere.
+ *
+ * Per-bus state comes and goes with the bus, through the callbacks AF_BUS
+ * offers (struct bus_nf_ops): created when a BUS_PROTO_DBUS master binds,
+ * a connection's rules and names dropped when its peer leaves, everything
+ * freed when the master closes the listener. Buses bound before nfdbus
+ * was loaded have no state and are not filtered.
+ *
+ * Locking: the hook runs under rcu_read_lock() (nf_hook()) and the bus's
+ * sequencing spinlock (AF_BUS), so it never sleeps and never runs twice at
+ * once for one bus; it reads the tables under RCU (nfdbus_verdict.c). The
+ * callbacks take nfdbus_mutex, the writers' lock of nfdbus_state.c.
+ *
+ * Message access: the parser needs the message in one piece. A copy whose
+ * skb is linear (every message up to what fits a head allocation, about
+ * 16 KiB) is parsed in place; a longer one is copied with skb_copy_bits()
+ * into the bus's scratch buffer first. Nothing is allocated per message,
+ * and nothing is read past skb->len.
+ */
+
+#include <linux/if_packet.h>
+#include <linux/module.h>
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <net/af_bus.h>
+#include <net/net_namespace.h>
+
+#include "nfdbus_main.h"
+#include "nfdbus_state.h"
+
+static void nfdbus_count(struct nfdbus_bus *nb, int counter)
+{
+	atomic64_inc(&nb->stats[counter]);
+}
+
+static unsigned int nfdbus_hook(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	const struct bus_skb_parms *cb = BUS_SKB_CB(skb);
+	struct nfdbus_copy c;
+	struct nfdbus_bus *nb;
+	const void *data;
+	int verdict;
+
+	/* Nothing stands between a peer and the master (see verdict.c). */
+	if (cb->rcpt == BUS_MASTER_ADDR)
+		return NF_ACCEPT;
+	nb = bus_nf_sk_priv(state->sk);
+	if (!nb)
+		return NF_ACCEPT;
+
+	if (!skb_is_nonlinear(skb)) {
+		data = skb->data;
+	} else if (skb->len <= BUS_MAX_SENDBUF &&
+		   !skb_copy_bits(skb, 0, nb->scratch, skb->len)) {
+		data = nb->scratch;
+	} else {
+		nfdbus_count(nb, NFDBUS_STATS_DROPPED_MALFORMED);
+		return NF_DROP;
+	}
+	if (nfdbus_parse_message(data, skb->len, &nb->msg) ||
+	    nb->msg.total_len != skb->len) {
+		nfdbus_count(nb, NFDBUS_STATS_DROPPED_MALFORMED);
+		return NF_DROP;
+	}
+	nfdbus_count(nb, NFDBUS_STATS_PARSED);
+
+	c.src = cb->src;
+	c.rcpt = cb->rcpt;
+	c.uid = cb->uid;
+	switch (skb->pkt_type) {
+	case PACKET_MULTICAST:
+		c.kind = NFDBUS_COPY_MULTICAST;
+		break;
+	case PACKET_OTHERHOST:
+		c.kind = NFDBUS_COPY_EAVESDROP;
+		break;
+	default:
+		c.kind = NFDBUS_COPY_UNICAST;
+		break;
+	}
+	verdict = nfdbus_judge(nb, &nb->msg, &c);
+	nfdbus_count(nb, verdict);
+	return verdict == NFDBUS_STATS_ACCEPTED ? NF_ACCEPT : NF_DROP;
+}
+
+static const struct nf_hook_ops nfdbus_hook_ops = {
+	.hook		= nfdbus_hook,
+	.pf		= NFPROTO_BUS,
+	.hooknum	= NF_BUS_SENDING,
+	.priority	= 0,
+};
+
+static int __net_init nfdbus_net_init(struct net *net)
+{
+	return nf_register_net_hook(net, &nfdbus_hook_ops);
+}
+
+static void __net_exit nfdbus_net_exit(struct net *net)
+{
+	nf_unregister_net_hook(net, &nfdbus_hook_ops);
+}
+
+static struct pernet_operations nfdbus_net_ops = {
+	.init	= nfdbus_net_init,
+	.exit	= nfdbus_net_exit,
+};
+
+static void *nfdbus_bus_init(struct bus *bus)
+{
+	struct nfdbus_bus *nb = nfdbus_bus_alloc(true);
+
+	return nb ?: ERR_PTR(-ENOMEM);
+}
+
+static void nfdbus_bus_release(struct bus *bus, void *priv)
+{
+	mutex_lock(&nfdbus_mutex);
+	nfdbus_bus_free(priv);
+	mutex_unlock(&nfdbus_mutex);
+}
+
+static void nfdbus_peer_release(struct bus *bus, void *priv, u64 addr)
+{
+	mutex_lock(&nfdbus_mutex);
+	nfdbus_remove_conn(priv, addr);
+	mutex_unlock(&nfdbus_mutex);
+}
+
+static const struct bus_nf_ops nfdbus_bus_ops = {
+	.owner		= THIS_MODULE,
+	.bus_init	= nfdbus_bus_init,
+	.bus_release	= nfdbus_bus_release,
+	.peer_release	= nfdbus_peer_release,
+};
+
+/**
+ * nfdbus_hook_init() - register the hook in every namespace and take
+ *	over the per-bus state of buses bound from now on
+ *
+ * Return: 0 or a negative errno.
+ */
+int nfdbus_hook_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&nfdbus_net_ops);
+	if (err)
+		return err;
+	err = bus_nf_register(&nfdbus_bus_ops);
+	if (err)
+		goto err_pernet;
+	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&nfdbus_net_ops);
+	return err;
+}
+
+/**
+ * nfdbus_hook_exit() - undo nfdbus_hook_init()
+ *
+ * Every bus with state pinned the module, so none is left; the RCU
+ * callbacks that free the last ones are waited for.
+ */
+void nfdbus_hook_exit(void)
+{
+	bus_nf_unregister(&nfdbus_bus_ops);
+	unregister_pernet_subsys(&nfdbus_net_ops);
+	rcu_barrier();
+}
