@@ -58,6 +58,12 @@ socklen_t bus_path_addr(struct sockaddr_bus *sa, const char *path,
 
 int bus_master_open(struct bus_master *m, bool fs, int maxqlen, int sendbuf)
 {
+	return bus_master_open_proto(m, BUS_PROTO_NONE, fs, maxqlen, sendbuf);
+}
+
+int bus_master_open_proto(struct bus_master *m, int proto, bool fs,
+			  int maxqlen, int sendbuf)
+{
 	static unsigned int serial;
 	char path[BUS_PATH_MAX];
 	int err;
@@ -73,8 +79,9 @@ int bus_master_open(struct bus_master *m, bool fs, int maxqlen, int sendbuf)
 			 __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
 	}
 	m->salen = bus_path_addr(&m->sa, path, !fs);
+	m->proto = proto;
 
-	m->listen_fd = bus_socket(BUS_PROTO_NONE);
+	m->listen_fd = bus_socket(proto);
 	if (m->listen_fd < 0) {
 		err = m->listen_fd;
 		goto err_dir;
@@ -122,7 +129,7 @@ int bus_peer_connect(struct bus_master *m, struct bus_peer *p, bool join)
 	int err;
 
 	p->ctl = -1;
-	p->fd = bus_socket(BUS_PROTO_NONE);
+	p->fd = bus_socket(m->proto);
 	if (p->fd < 0)
 		return p->fd;
 	if (connect(p->fd, (struct sockaddr *)&m->sa, m->salen))

@@ -30,6 +30,7 @@
 
 struct bus_master {
 	int listen_fd;
+	int proto;		/* BUS_PROTO_*, which peers connect with */
 	struct sockaddr_bus sa;	/* the bus path, for connect() */
 	socklen_t salen;
 	char fs_dir[64];	/* temporary directory of a filesystem bus */
@@ -60,6 +61,9 @@ socklen_t bus_path_addr(struct sockaddr_bus *sa, const char *path,
  * are set on the listener when > 0.
  */
 int bus_master_open(struct bus_master *m, bool fs, int maxqlen, int sendbuf);
+/* The same, for a bus of protocol @proto (BUS_PROTO_*). */
+int bus_master_open_proto(struct bus_master *m, int proto, bool fs,
+			  int maxqlen, int sendbuf);
 void bus_master_close(struct bus_master *m);
 
 /* connect() a new peer and accept() it; join it too when @join. */
