@@ -473,6 +473,8 @@ static int nfdbus_nl_set_strict(struct sk_buff *skb, struct genl_info *info)
 	return nfdbus_nl_end(&req, 0);
 }
 
+static struct genl_family nfdbus_family;
+
 static const u8 nfdbus_counters[] = {
 	NFDBUS_STATS_PARSED,
 	NFDBUS_STATS_ACCEPTED,
@@ -499,7 +501,7 @@ static int nfdbus_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto err_free;
 	err = -EMSGSIZE;
-	hdr = genlmsg_put_reply(msg, info, info->family, 0,
+	hdr = genlmsg_put_reply(msg, info, &nfdbus_family, 0,
 				NFDBUS_CMD_GET_STATS);
 	if (!hdr)
 		goto err_end;
