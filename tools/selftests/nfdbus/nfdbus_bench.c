@@ -58,8 +58,8 @@ static int run(int proto, struct nfdbus_nl *nl, int signals, double *ns)
 				snprintf(rule, sizeof(rule),
 					 "type='signal',interface='org.example.I%d',member='M%d'",
 					 i, j);
-			err = nfdbus_match(nl, NFDBUS_CMD_ADD_MATCH, &m.sa,
-					   m.salen, p[i].addr, rule);
+			err = nfdbus_match(nl, NFDBUS_CMD_ADD_MATCH, &m,
+					   p[i].addr, rule);
 			if (err)
 				goto out;
 		}

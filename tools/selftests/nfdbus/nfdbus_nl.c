@@ -10,6 +10,7 @@
 #include <linux/bus.h>
 #include <linux/genetlink.h>
 
+#include "../af_bus/af_bus_util.h"
 #include "nfdbus_nl.h"
 
 #define NLA_DATA(nla)	((void *)((char *)(nla) + NLA_HDRLEN))
@@ -204,71 +205,68 @@ void nfdbus_nl_close(struct nfdbus_nl *nl)
 	nl->fd = -1;
 }
 
-void nl_put_bus(struct nl_req *r, const struct sockaddr_bus *sa,
-		unsigned int salen)
+void nl_put_bus(struct nl_req *r, const struct bus_master *m)
 {
-	nl_put(r, NFDBUS_ATTR_BUS_PATH, sa->sbus_path,
-	       salen - offsetof(struct sockaddr_bus, sbus_path));
+	nl_put(r, NFDBUS_ATTR_BUS_PATH, m->sa.sbus_path,
+	       m->salen - offsetof(struct sockaddr_bus, sbus_path));
 }
 
 int nfdbus_match(struct nfdbus_nl *nl, uint8_t cmd,
-		 const struct sockaddr_bus *sa, unsigned int salen,
+		 const struct bus_master *m,
 		 uint64_t addr, const char *rule)
 {
 	static struct nl_req r;
 
 	nl_req_init(&r, nl, cmd);
-	nl_put_bus(&r, sa, salen);
+	nl_put_bus(&r, m);
 	nl_put_u64(&r, NFDBUS_ATTR_ADDR, addr);
 	nl_put_str(&r, NFDBUS_ATTR_RULE, rule);
 	return nl_call(nl, &r, NULL, 0);
 }
 
 int nfdbus_name(struct nfdbus_nl *nl, uint8_t cmd,
-		const struct sockaddr_bus *sa, unsigned int salen,
+		const struct bus_master *m,
 		uint64_t addr, const char *name)
 {
 	static struct nl_req r;
 
 	nl_req_init(&r, nl, cmd);
-	nl_put_bus(&r, sa, salen);
+	nl_put_bus(&r, m);
 	nl_put_u64(&r, NFDBUS_ATTR_ADDR, addr);
 	nl_put_str(&r, NFDBUS_ATTR_NAME, name);
 	return nl_call(nl, &r, NULL, 0);
 }
 
 int nfdbus_simple(struct nfdbus_nl *nl, uint8_t cmd,
-		  const struct sockaddr_bus *sa, unsigned int salen,
+		  const struct bus_master *m,
 		  uint64_t addr)
 {
 	static struct nl_req r;
 
 	nl_req_init(&r, nl, cmd);
-	nl_put_bus(&r, sa, salen);
+	nl_put_bus(&r, m);
 	if (addr)
 		nl_put_u64(&r, NFDBUS_ATTR_ADDR, addr);
 	return nl_call(nl, &r, NULL, 0);
 }
 
-int nfdbus_set_strict(struct nfdbus_nl *nl, const struct sockaddr_bus *sa,
-		      unsigned int salen, int on)
+int nfdbus_set_strict(struct nfdbus_nl *nl, const struct bus_master *m, int on)
 {
 	static struct nl_req r;
 
 	nl_req_init(&r, nl, NFDBUS_CMD_SET_STRICT);
-	nl_put_bus(&r, sa, salen);
+	nl_put_bus(&r, m);
 	nl_put_u8(&r, NFDBUS_ATTR_STRICT, on);
 	return nl_call(nl, &r, NULL, 0);
 }
 
-int nfdbus_add_policy(struct nfdbus_nl *nl, const struct sockaddr_bus *sa,
-		      unsigned int salen, const struct nfdbus_policy *p)
+int nfdbus_add_policy(struct nfdbus_nl *nl, const struct bus_master *m, const struct nfdbus_policy *p)
 {
 	static struct nl_req r;
 	struct nlattr *nest;
 
 	nl_req_init(&r, nl, NFDBUS_CMD_ADD_POLICY);
-	nl_put_bus(&r, sa, salen);
+	nl_put_bus(&r, m);
 	nest = nl_nest_start(&r, NFDBUS_ATTR_POLICY);
 	nl_put_u8(&r, NFDBUS_POLICY_ATTR_ACTION, p->action);
 	if (p->uid >= 0)
@@ -285,8 +283,7 @@ int nfdbus_add_policy(struct nfdbus_nl *nl, const struct sockaddr_bus *sa,
 	return nl_call(nl, &r, NULL, 0);
 }
 
-int nfdbus_get_stats(struct nfdbus_nl *nl, const struct sockaddr_bus *sa,
-		     unsigned int salen, struct nfdbus_stats *st)
+int nfdbus_get_stats(struct nfdbus_nl *nl, const struct bus_master *m, struct nfdbus_stats *st)
 {
 	static struct nl_req r;
 	static uint8_t reply[4096];
@@ -298,7 +295,7 @@ int nfdbus_get_stats(struct nfdbus_nl *nl, const struct sockaddr_bus *sa,
 	memset(st, 0, sizeof(*st));
 	memset(reply, 0, sizeof(reply));
 	nl_req_init(&r, nl, NFDBUS_CMD_GET_STATS);
-	nl_put_bus(&r, sa, salen);
+	nl_put_bus(&r, m);
 	err = nl_call(nl, &r, reply, sizeof(reply));
 	if (err)
 		return err;

@@ -53,23 +53,21 @@ void nl_nest_end(struct nl_req *r, struct nlattr *nest);
  */
 int nl_call(struct nfdbus_nl *nl, struct nl_req *r, void *reply, size_t size);
 
-/* The request prefix every command needs: the bus path of @sa/@salen. */
-struct sockaddr_bus;
-void nl_put_bus(struct nl_req *r, const struct sockaddr_bus *sa,
-		unsigned int salen);
+/* What every request needs: the path of the bus @m. */
+struct bus_master;
+void nl_put_bus(struct nl_req *r, const struct bus_master *m);
 
 /* One-call helpers for the commands. */
 int nfdbus_match(struct nfdbus_nl *nl, uint8_t cmd,
-		 const struct sockaddr_bus *sa, unsigned int salen,
+		 const struct bus_master *m,
 		 uint64_t addr, const char *rule);
 int nfdbus_name(struct nfdbus_nl *nl, uint8_t cmd,
-		const struct sockaddr_bus *sa, unsigned int salen,
+		const struct bus_master *m,
 		uint64_t addr, const char *name);
 int nfdbus_simple(struct nfdbus_nl *nl, uint8_t cmd,
-		  const struct sockaddr_bus *sa, unsigned int salen,
+		  const struct bus_master *m,
 		  uint64_t addr);
-int nfdbus_set_strict(struct nfdbus_nl *nl, const struct sockaddr_bus *sa,
-		      unsigned int salen, int on);
+int nfdbus_set_strict(struct nfdbus_nl *nl, const struct bus_master *m, int on);
 
 /* A policy rule; NULL strings, uid < 0 and type 0 are left out. */
 struct nfdbus_policy {
@@ -81,15 +79,13 @@ struct nfdbus_policy {
 	const char *member;
 };
 
-int nfdbus_add_policy(struct nfdbus_nl *nl, const struct sockaddr_bus *sa,
-		      unsigned int salen, const struct nfdbus_policy *p);
+int nfdbus_add_policy(struct nfdbus_nl *nl, const struct bus_master *m, const struct nfdbus_policy *p);
 
 /* Counters, indexed by enum nfdbus_stats_attr. */
 struct nfdbus_stats {
 	uint64_t c[__NFDBUS_STATS_MAX];
 };
 
-int nfdbus_get_stats(struct nfdbus_nl *nl, const struct sockaddr_bus *sa,
-		     unsigned int salen, struct nfdbus_stats *st);
+int nfdbus_get_stats(struct nfdbus_nl *nl, const struct bus_master *m, struct nfdbus_stats *st);
 
 #endif /* NFDBUS_NL_H */

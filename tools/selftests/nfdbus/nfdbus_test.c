@@ -26,7 +26,6 @@
 #define NPEERS		6
 #define MCAST		BUS_MULTICAST(0)
 
-
 /* Send one signal (or method call) from @fd to @to; returns its serial. */
 static uint32_t send_msg(struct __test_metadata *_metadata, int fd,
 			 uint64_t to, const struct dbus_hdr *h,
@@ -82,8 +81,10 @@ FIXTURE_SETUP(bus)
 	int err, i;
 
 	self->m.listen_fd = -1;
-	for (i = 0; i < NPEERS; i++)
-		self->p[i].fd = self->p[i].ctl = -1;
+	for (i = 0; i < NPEERS; i++) {
+		self->p[i].fd = -1;
+		self->p[i].ctl = -1;
+	}
 	err = nfdbus_nl_open(&self->nl);
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, bus_master_open_proto(&self->m, BUS_PROTO_DBUS, false,
@@ -105,11 +106,9 @@ FIXTURE_TEARDOWN(bus)
 	nfdbus_nl_close(&self->nl);
 }
 
-#define BUS(self)	&(self)->m.sa, (self)->m.salen
-
-static int add_match(FIXTURE_DATA(bus) *self, int peer, const char *r)
+static int add_match(struct _test_data_bus *self, int peer, const char *r)
 {
-	return nfdbus_match(&self->nl, NFDBUS_CMD_ADD_MATCH, BUS(self),
+	return nfdbus_match(&self->nl, NFDBUS_CMD_ADD_MATCH, &self->m,
 			    self->p[peer].addr, r);
 }
 
@@ -123,9 +122,10 @@ TEST_F(bus, signal_routing)
 	int i;
 
 	/* p0 sends and owns org.example.Service; p5 has no rule at all */
-	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, BUS(self),
+	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, &self->m,
 				 self->p[0].addr, "org.example.Service"));
-	ASSERT_EQ(0, add_match(self, 1, "type='signal',interface='org.example.Iface',member='Changed'"));
+	ASSERT_EQ(0, add_match(self, 1,
+			       "type='signal',interface='org.example.Iface',member='Changed'"));
 	ASSERT_EQ(0, add_match(self, 1, "type='method_call'"));
 	ASSERT_EQ(0, add_match(self, 2, "type='signal',arg0='wanted'"));
 	ASSERT_EQ(0, add_match(self, 3, "path_namespace='/org/example/sub'"));
@@ -175,7 +175,7 @@ TEST_F(bus, signal_routing)
 	EXPECT_QUEUE(self->p[5].fd, 0);
 
 	/* Once p0 no longer owns the name, sender= does not match it. */
-	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_DEL_NAME, BUS(self),
+	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_DEL_NAME, &self->m,
 				 self->p[0].addr, "org.example.Service"));
 	h.path = "/org/other";
 	h.member = "Ping";
@@ -197,14 +197,14 @@ TEST_F(bus, rules_are_counted)
 	h.sender = self->name[0];
 	ASSERT_EQ(0, add_match(self, 1, rule));
 	ASSERT_EQ(0, add_match(self, 1, rule));
-	ASSERT_EQ(0, nfdbus_match(&self->nl, NFDBUS_CMD_REMOVE_MATCH, BUS(self),
+	ASSERT_EQ(0, nfdbus_match(&self->nl, NFDBUS_CMD_REMOVE_MATCH, &self->m,
 				  self->p[1].addr, "member=M,type=signal"));
 	s = send_msg(_metadata, self->p[0].fd, MCAST, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[1].fd, s);
-	ASSERT_EQ(0, nfdbus_match(&self->nl, NFDBUS_CMD_REMOVE_MATCH, BUS(self),
+	ASSERT_EQ(0, nfdbus_match(&self->nl, NFDBUS_CMD_REMOVE_MATCH, &self->m,
 				  self->p[1].addr, rule));
 	EXPECT_EQ(-ENOENT, nfdbus_match(&self->nl, NFDBUS_CMD_REMOVE_MATCH,
-					BUS(self), self->p[1].addr, rule));
+					&self->m, self->p[1].addr, rule));
 	EXPECT_STRNE("", self->nl.ext_msg);
 	send_msg(_metadata, self->p[0].fd, MCAST, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[1].fd, 0);
@@ -212,7 +212,7 @@ TEST_F(bus, rules_are_counted)
 	/* REMOVE_ALL */
 	ASSERT_EQ(0, add_match(self, 2, rule));
 	ASSERT_EQ(0, add_match(self, 2, "member='Other'"));
-	ASSERT_EQ(0, nfdbus_simple(&self->nl, NFDBUS_CMD_REMOVE_ALL, BUS(self),
+	ASSERT_EQ(0, nfdbus_simple(&self->nl, NFDBUS_CMD_REMOVE_ALL, &self->m,
 				   self->p[2].addr));
 	send_msg(_metadata, self->p[0].fd, MCAST, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[2].fd, 0);
@@ -239,7 +239,7 @@ TEST_F(bus, policy_denies_unicast)
 	uint32_t s;
 
 	h.sender = self->name[0];
-	ASSERT_EQ(0, nfdbus_add_policy(&self->nl, BUS(self), &deny));
+	ASSERT_EQ(0, nfdbus_add_policy(&self->nl, &self->m, &deny));
 	send_msg(_metadata, self->p[0].fd, self->p[1].addr, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[1].fd, 0);
 	h.interface = "org.example.Public";
@@ -247,15 +247,15 @@ TEST_F(bus, policy_denies_unicast)
 	EXPECT_QUEUE(self->p[1].fd, s);
 
 	/* the last rule that applies decides: root may call Root */
-	ASSERT_EQ(0, nfdbus_add_policy(&self->nl, BUS(self), &allow_root));
+	ASSERT_EQ(0, nfdbus_add_policy(&self->nl, &self->m, &allow_root));
 	h.interface = "org.example.Secret";
 	h.member = "Root";
 	s = send_msg(_metadata, self->p[0].fd, self->p[1].addr, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[1].fd, s);
 
 	/* by destination name: only the owner of org.example.B is guarded */
-	ASSERT_EQ(0, nfdbus_add_policy(&self->nl, BUS(self), &deny_b));
-	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, BUS(self),
+	ASSERT_EQ(0, nfdbus_add_policy(&self->nl, &self->m, &deny_b));
+	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, &self->m,
 				 self->p[2].addr, "org.example.B"));
 	h.interface = "org.example.Public";
 	h.member = "Get";
@@ -273,7 +273,7 @@ TEST_F(bus, policy_denies_unicast)
 	EXPECT_QUEUE(self->p[4].fd, 0);
 
 	ASSERT_EQ(0, nfdbus_simple(&self->nl, NFDBUS_CMD_FLUSH_POLICY,
-				   BUS(self), 0));
+				   &self->m, 0));
 	s = send_msg(_metadata, self->p[0].fd, MCAST, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[4].fd, s);
 }
@@ -292,7 +292,7 @@ TEST_F(bus, strict_sender)
 	s = send_msg(_metadata, self->p[0].fd, self->p[1].addr, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[1].fd, s);
 
-	ASSERT_EQ(0, nfdbus_set_strict(&self->nl, BUS(self), 1));
+	ASSERT_EQ(0, nfdbus_set_strict(&self->nl, &self->m, 1));
 	send_msg(_metadata, self->p[0].fd, self->p[1].addr, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[1].fd, 0);
 	h.sender = "org.freedesktop.DBus";
@@ -309,7 +309,7 @@ TEST_F(bus, strict_sender)
 	h.sender = self->name[0];
 	s = send_msg(_metadata, self->p[0].fd, self->p[1].addr, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[1].fd, s);
-	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, BUS(self),
+	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, &self->m,
 				 self->p[0].addr, "org.example.Mine"));
 	h.sender = "org.example.Mine";
 	s = send_msg(_metadata, self->p[0].fd, self->p[1].addr, &h, NULL, 0);
@@ -320,7 +320,7 @@ TEST_F(bus, strict_sender)
 	s = send_msg(_metadata, self->p[1].ctl, self->p[1].addr, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[1].fd, s);
 
-	ASSERT_EQ(0, nfdbus_set_strict(&self->nl, BUS(self), 0));
+	ASSERT_EQ(0, nfdbus_set_strict(&self->nl, &self->m, 0));
 	h.sender = self->name[3];
 	s = send_msg(_metadata, self->p[0].fd, self->p[1].addr, &h, NULL, 0);
 	EXPECT_QUEUE(self->p[1].fd, s);
@@ -361,7 +361,7 @@ TEST_F(bus, stats_exact)
 	struct nfdbus_stats st;
 	int i;
 
-	ASSERT_EQ(0, nfdbus_get_stats(&self->nl, BUS(self), &st));
+	ASSERT_EQ(0, nfdbus_get_stats(&self->nl, &self->m, &st));
 	for (i = 0; i < __NFDBUS_STATS_MAX; i++)
 		EXPECT_EQ(0ULL, st.c[i]);
 
@@ -372,10 +372,10 @@ TEST_F(bus, stats_exact)
 	h.sender = self->name[0];
 	send_msg(_metadata, self->p[0].fd, MCAST, &h, NULL, 0);
 	/* a denied unicast, a spoofed unicast */
-	ASSERT_EQ(0, nfdbus_add_policy(&self->nl, BUS(self), &deny));
+	ASSERT_EQ(0, nfdbus_add_policy(&self->nl, &self->m, &deny));
 	h.member = "Denied";
 	send_msg(_metadata, self->p[0].fd, self->p[2].addr, &h, NULL, 0);
-	ASSERT_EQ(0, nfdbus_set_strict(&self->nl, BUS(self), 1));
+	ASSERT_EQ(0, nfdbus_set_strict(&self->nl, &self->m, 1));
 	h.member = "M";
 	h.sender = self->name[3];
 	send_msg(_metadata, self->p[0].fd, self->p[2].addr, &h, NULL, 0);
@@ -383,7 +383,7 @@ TEST_F(bus, stats_exact)
 	send_msg(_metadata, self->p[0].fd, BUS_MASTER_ADDR, &h, NULL, 0);
 	EXPECT_EQ(1, bus_drain(self->p[0].ctl));
 
-	ASSERT_EQ(0, nfdbus_get_stats(&self->nl, BUS(self), &st));
+	ASSERT_EQ(0, nfdbus_get_stats(&self->nl, &self->m, &st));
 	EXPECT_EQ((uint64_t)NPEERS, st.c[NFDBUS_STATS_DROPPED_MALFORMED]);
 	EXPECT_EQ((uint64_t)NPEERS + 2, st.c[NFDBUS_STATS_PARSED]);
 	EXPECT_EQ(1ULL, st.c[NFDBUS_STATS_ACCEPTED]);
@@ -419,20 +419,20 @@ TEST_F(bus, invalid_attributes)
 	EXPECT_EQ((uint32_t)NFDBUS_ATTR_BUS_PATH, self->nl.miss_type);
 	/* missing address */
 	EXPECT_ERR(-EINVAL, nfdbus_simple(&self->nl, NFDBUS_CMD_REMOVE_ALL,
-					  BUS(self), 0));
+					  &self->m, 0));
 	EXPECT_EQ((uint32_t)NFDBUS_ATTR_ADDR, self->nl.miss_type);
 	/* unknown attribute, an attribute a request may not carry */
 	nl_req_init(&r, &self->nl, NFDBUS_CMD_FLUSH_POLICY);
-	nl_put_bus(&r, BUS(self));
+	nl_put_bus(&r, &self->m);
 	nl_put_u32(&r, NFDBUS_ATTR_MAX + 1, 0);
 	EXPECT_ERR(-EINVAL, nl_call(&self->nl, &r, NULL, 0));
 	nl_req_init(&r, &self->nl, NFDBUS_CMD_FLUSH_POLICY);
-	nl_put_bus(&r, BUS(self));
+	nl_put_bus(&r, &self->m);
 	nl_put_u32(&r, NFDBUS_ATTR_STATS, 0);
 	EXPECT_ERR(-EINVAL, nl_call(&self->nl, &r, NULL, 0));
 	/* wrong sizes */
 	nl_req_init(&r, &self->nl, NFDBUS_CMD_REMOVE_ALL);
-	nl_put_bus(&r, BUS(self));
+	nl_put_bus(&r, &self->m);
 	nl_put(&r, NFDBUS_ATTR_ADDR, &addr32, sizeof(addr32));
 	EXPECT_ERR(-EINVAL, nl_call(&self->nl, &r, NULL, 0));
 	memset(longpath, 'x', sizeof(longpath));
@@ -441,22 +441,22 @@ TEST_F(bus, invalid_attributes)
 	EXPECT_ERR(-ERANGE, nl_call(&self->nl, &r, NULL, 0));
 	/* not a peer's address; no such peer; no such bus */
 	EXPECT_ERR(-EINVAL, nfdbus_simple(&self->nl, NFDBUS_CMD_REMOVE_ALL,
-					  BUS(self), BUS_ADDR(1, 5)));
+					  &self->m, BUS_ADDR(1, 5)));
 	EXPECT_ERR(-EINVAL, nfdbus_simple(&self->nl, NFDBUS_CMD_REMOVE_ALL,
-					  BUS(self), MCAST));
+					  &self->m, MCAST));
 	EXPECT_ERR(-ENXIO, nfdbus_simple(&self->nl, NFDBUS_CMD_REMOVE_ALL,
-					 BUS(self), BUS_ADDR(0, 999999)));
+					 &self->m, BUS_ADDR(0, 999999)));
 	nl_req_init(&r, &self->nl, NFDBUS_CMD_FLUSH_POLICY);
 	nl_put(&r, NFDBUS_ATTR_BUS_PATH, "\0nfdbus-no-such-bus", 19);
 	EXPECT_ERR(-ENOENT, nl_call(&self->nl, &r, NULL, 0));
 	/* names: unique names are implied, the driver's is the master's */
 	EXPECT_ERR(-EINVAL, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME,
-					BUS(self), self->p[1].addr, ":1.5"));
+					&self->m, self->p[1].addr, ":1.5"));
 	EXPECT_ERR(-EINVAL, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME,
-					BUS(self), self->p[1].addr,
+					&self->m, self->p[1].addr,
 					"org.freedesktop.DBus"));
 	EXPECT_ERR(-EINVAL, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME,
-					BUS(self), self->p[1].addr, "no-dots"));
+					&self->m, self->p[1].addr, "no-dots"));
 	/* policy: an action is required, values are checked */
 	{
 		struct nfdbus_policy bad_member = {
@@ -471,20 +471,20 @@ TEST_F(bus, invalid_attributes)
 		};
 		struct nlattr *nest;
 
-		EXPECT_ERR(-EINVAL, nfdbus_add_policy(&self->nl, BUS(self),
+		EXPECT_ERR(-EINVAL, nfdbus_add_policy(&self->nl, &self->m,
 						      &bad_member));
-		EXPECT_ERR(-ERANGE, nfdbus_add_policy(&self->nl, BUS(self),
+		EXPECT_ERR(-ERANGE, nfdbus_add_policy(&self->nl, &self->m,
 						      &bad_type));
-		EXPECT_ERR(-ERANGE, nfdbus_add_policy(&self->nl, BUS(self),
+		EXPECT_ERR(-ERANGE, nfdbus_add_policy(&self->nl, &self->m,
 						      &bad_action));
 		nl_req_init(&r, &self->nl, NFDBUS_CMD_ADD_POLICY);
-		nl_put_bus(&r, BUS(self));
+		nl_put_bus(&r, &self->m);
 		nest = nl_nest_start(&r, NFDBUS_ATTR_POLICY);
 		nl_put_str(&r, NFDBUS_POLICY_ATTR_MEMBER, "M");
 		nl_nest_end(&r, nest);
 		EXPECT_ERR(-EINVAL, nl_call(&self->nl, &r, NULL, 0));
 	}
-	EXPECT_ERR(-ERANGE, nfdbus_set_strict(&self->nl, BUS(self), 2));
+	EXPECT_ERR(-ERANGE, nfdbus_set_strict(&self->nl, &self->m, 2));
 #undef EXPECT_ERR
 }
 
@@ -504,7 +504,7 @@ TEST_F(bus, limits)
 	EXPECT_STRNE("", self->nl.ext_msg);
 
 	nl_req_init(&r, &self->nl, NFDBUS_CMD_SET_NAMES);
-	nl_put_bus(&r, BUS(self));
+	nl_put_bus(&r, &self->m);
 	nl_put_u64(&r, NFDBUS_ATTR_ADDR, self->p[2].addr);
 	nest = nl_nest_start(&r, NFDBUS_ATTR_NAMES);
 	for (i = 0; i < 513; i++) {
@@ -516,7 +516,7 @@ TEST_F(bus, limits)
 
 	/* 512 fit; one more by ADD_NAME does not */
 	nl_req_init(&r, &self->nl, NFDBUS_CMD_SET_NAMES);
-	nl_put_bus(&r, BUS(self));
+	nl_put_bus(&r, &self->m);
 	nl_put_u64(&r, NFDBUS_ATTR_ADDR, self->p[2].addr);
 	nest = nl_nest_start(&r, NFDBUS_ATTR_NAMES);
 	for (i = 0; i < 512; i++) {
@@ -526,13 +526,13 @@ TEST_F(bus, limits)
 	nl_nest_end(&r, nest);
 	ASSERT_EQ(0, nl_call(&self->nl, &r, NULL, 0));
 	EXPECT_EQ(-ENOSPC, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME,
-				       BUS(self), self->p[2].addr, "org.n.More"));
+				       &self->m, self->p[2].addr, "org.n.More"));
 	/* a name held by p2 cannot go to p3 */
 	EXPECT_EQ(-EADDRINUSE, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME,
-					   BUS(self), self->p[3].addr,
+					   &self->m, self->p[3].addr,
 					   "org.n.N7"));
 	EXPECT_EQ(-EEXIST, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME,
-				       BUS(self), self->p[2].addr, "org.n.N7"));
+				       &self->m, self->p[2].addr, "org.n.N7"));
 }
 
 /* A peer that leaves takes its rules and names with it. */
@@ -541,32 +541,31 @@ TEST_F(bus, peer_exit_frees_state)
 	uint64_t gone = self->p[1].addr;
 
 	ASSERT_EQ(0, add_match(self, 1, "member='M'"));
-	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, BUS(self),
+	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, &self->m,
 				 gone, "org.example.Leaving"));
 	EXPECT_EQ(-EADDRINUSE, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME,
-					   BUS(self), self->p[2].addr,
+					   &self->m, self->p[2].addr,
 					   "org.example.Leaving"));
 	bus_peer_close(&self->p[1]);
 	/* the name is free again, the address is gone */
-	EXPECT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, BUS(self),
+	EXPECT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, &self->m,
 				 self->p[2].addr, "org.example.Leaving"));
 	EXPECT_EQ(-ENXIO, nfdbus_match(&self->nl, NFDBUS_CMD_REMOVE_MATCH,
-				       BUS(self), gone, "member='M'"));
+				       &self->m, gone, "member='M'"));
 }
 
 /* When the bus ends, its state goes (kmemleak checks the rest). */
 TEST_F(bus, bus_exit_frees_state)
 {
+	struct bus_master gone = self->m;
 	struct nfdbus_stats st;
-	struct sockaddr_bus sa = self->m.sa;
-	unsigned int salen = self->m.salen;
 
 	ASSERT_EQ(0, add_match(self, 1, "member='M'"));
-	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, BUS(self),
+	ASSERT_EQ(0, nfdbus_name(&self->nl, NFDBUS_CMD_ADD_NAME, &self->m,
 				 self->p[1].addr, "org.example.Stays"));
-	ASSERT_EQ(0, nfdbus_get_stats(&self->nl, &sa, salen, &st));
+	ASSERT_EQ(0, nfdbus_get_stats(&self->nl, &gone, &st));
 	bus_master_close(&self->m);
-	EXPECT_EQ(-ENOENT, nfdbus_get_stats(&self->nl, &sa, salen, &st));
+	EXPECT_EQ(-ENOENT, nfdbus_get_stats(&self->nl, &gone, &st));
 }
 
 /* A BUS_PROTO_NONE bus is not nfdbus's. */
@@ -579,7 +578,7 @@ TEST(raw_bus_not_filtered)
 
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, bus_master_open(&m, false, 0, 0));
-	EXPECT_EQ(-EOPNOTSUPP, nfdbus_get_stats(&nl, &m.sa, m.salen, &st));
+	EXPECT_EQ(-EOPNOTSUPP, nfdbus_get_stats(&nl, &m, &st));
 	EXPECT_STRNE("", nl.ext_msg);
 	bus_master_close(&m);
 	nfdbus_nl_close(&nl);
@@ -603,7 +602,7 @@ TEST(unprivileged_configuration)
 	ASSERT_EQ(0, bus_master_open_proto(&m, BUS_PROTO_DBUS, false, 0, 0));
 	ASSERT_EQ(0, bus_peer_connect(&m, &p, true));
 	/* root (the master here) may */
-	ASSERT_EQ(0, nfdbus_match(&nl, NFDBUS_CMD_ADD_MATCH, &m.sa, m.salen,
+	ASSERT_EQ(0, nfdbus_match(&nl, NFDBUS_CMD_ADD_MATCH, &m,
 				  p.addr, "member='M'"));
 
 	pid = fork();
@@ -616,21 +615,20 @@ TEST(unprivileged_configuration)
 
 		if (drop_privileges() || nfdbus_nl_open(&unl))
 			_exit(10);
-		if (nfdbus_match(&unl, NFDBUS_CMD_ADD_MATCH, &m.sa, m.salen,
+		if (nfdbus_match(&unl, NFDBUS_CMD_ADD_MATCH, &m,
 				 p.addr, "member='N'") != -EPERM ||
 		    !unl.ext_msg[0])
 			_exit(11);
-		if (nfdbus_get_stats(&unl, &m.sa, m.salen, &st) != -EPERM)
+		if (nfdbus_get_stats(&unl, &m, &st) != -EPERM)
 			_exit(12);
-		if (nfdbus_set_strict(&unl, &m.sa, m.salen, 1) != -EPERM)
+		if (nfdbus_set_strict(&unl, &m, 1) != -EPERM)
 			_exit(13);
 		/* its own bus: it is the master */
 		if (bus_master_open_proto(&own, BUS_PROTO_DBUS, false, 0, 0) ||
 		    bus_peer_connect(&own, &op, true))
 			_exit(14);
-		if (nfdbus_match(&unl, NFDBUS_CMD_ADD_MATCH, &own.sa,
-				 own.salen, op.addr, "member='N'") ||
-		    nfdbus_get_stats(&unl, &own.sa, own.salen, &st))
+		if (nfdbus_match(&unl, NFDBUS_CMD_ADD_MATCH, &own, op.addr, "member='N'") ||
+		    nfdbus_get_stats(&unl, &own, &st))
 			_exit(15);
 		bus_peer_close(&op);
 		bus_master_close(&own);

@@ -23,6 +23,7 @@
 
 #include "nfdbus_state.h"
 
+/* Serialises every writer of every bus's tables, see above. */
 DEFINE_MUTEX(nfdbus_mutex);
 
 /**

@@ -115,10 +115,10 @@ static void unique_names(struct kunit *test)
 static void name_ownership(struct kunit *test)
 {
 	struct nfdbus_bus *nb = test->priv;
-	const char *set[] = { "org.a.B", "org.c.D" };
-	const char *clash[] = { "org.c.D", "org.x.Taken" };
-	const char *twice[] = { "org.e.F", "org.e.F" };
-	size_t lens[] = { 7, 7 }, clash_lens[] = { 7, 11 };
+	static const char * const set[] = { "org.a.B", "org.c.D" };
+	static const char * const clash[] = { "org.c.D", "org.x.Taken" };
+	static const char * const twice[] = { "org.e.F", "org.e.F" };
+	static const size_t lens[] = { 7, 7 }, clash_lens[] = { 7, 11 };
 
 	KUNIT_EXPECT_TRUE(test, owns(nb, 7, ":1.7"));
 	KUNIT_EXPECT_FALSE(test, owns(nb, 8, ":1.7"));
