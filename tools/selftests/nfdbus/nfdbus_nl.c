@@ -260,7 +260,8 @@ int nfdbus_set_strict(struct nfdbus_nl *nl, const struct bus_master *m, int on)
 	return nl_call(nl, &r, NULL, 0);
 }
 
-int nfdbus_add_policy(struct nfdbus_nl *nl, const struct bus_master *m, const struct nfdbus_policy *p)
+int nfdbus_add_policy(struct nfdbus_nl *nl, const struct bus_master *m,
+		      const struct nfdbus_policy *p)
 {
 	static struct nl_req r;
 	struct nlattr *nest;

@@ -79,7 +79,8 @@ struct nfdbus_policy {
 	const char *member;
 };
 
-int nfdbus_add_policy(struct nfdbus_nl *nl, const struct bus_master *m, const struct nfdbus_policy *p);
+int nfdbus_add_policy(struct nfdbus_nl *nl, const struct bus_master *m,
+		      const struct nfdbus_policy *p);
 
 /* Counters, indexed by enum nfdbus_stats_attr. */
 struct nfdbus_stats {
