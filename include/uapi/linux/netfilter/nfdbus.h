@@ -9,10 +9,13 @@
  * socket. Commands that act on one connection of the bus name it by
  * NFDBUS_ATTR_ADDR, its prefix-0 AF_BUS address.
  *
- * Only the bus master (the credentials that bound the bus) or a caller with
- * CAP_NET_ADMIN over the bus's network namespace may change a bus; anyone
- * else gets -EPERM. Errors are negative errno values with an extended ack
- * message saying which attribute was wrong.
+ * Only the bus master (the effective uid that bound the bus) or a caller
+ * with CAP_NET_ADMIN over the bus's network namespace may use a bus, for
+ * any command including NFDBUS_CMD_GET_STATS; anyone else gets -EPERM.
+ * Errors are negative errno values with an extended ack message saying
+ * which attribute was wrong (-ERANGE where the netlink core finds a value
+ * or a length out of range). Documentation/netfilter/nfdbus.rst lists the
+ * errors of every command.
  */
 #ifndef _UAPI_LINUX_NETFILTER_NFDBUS_H
 #define _UAPI_LINUX_NETFILTER_NFDBUS_H
@@ -75,7 +78,9 @@ enum nfdbus_cmd {
  * @NFDBUS_ATTR_ADDR: u64: a connection's prefix-0 AF_BUS address
  * @NFDBUS_ATTR_RULE: NUL-terminated string of at most NFDBUS_RULE_MAX
  *	bytes before the NUL: a D-Bus match rule
- * @NFDBUS_ATTR_NAME: NUL-terminated string: a D-Bus bus name
+ * @NFDBUS_ATTR_NAME: NUL-terminated string of at most NFDBUS_NAME_MAX
+ *	bytes before the NUL: a well-known D-Bus bus name (unique names
+ *	":1.N" are owned by address N implicitly)
  * @NFDBUS_ATTR_NAMES: nested: any number of NFDBUS_ATTR_NAME
  * @NFDBUS_ATTR_POLICY: nested: enum nfdbus_policy_attr
  * @NFDBUS_ATTR_STRICT: u8: 0 off, 1 on
