@@ -80,24 +80,10 @@ Errc SaslClient::on_line(std::string_view line)
 
 std::expected<std::size_t, Errc> SaslClient::feed(std::string_view input)
 {
-    std::size_t total = 0;
-    while (state_ == SaslState::running && total < input.size()) {
-        std::size_t used = 0;
-        if (const Errc e = lines_.feed(input.substr(total), used); e != Errc::ok) {
-            finish(SaslState::failed);
-            return std::unexpected{e};
-        }
-        total += used;
-        if (!lines_.complete()) {
-            break;
-        }
-        const Errc e = on_line(lines_.line());
-        lines_.next();
-        if (e != Errc::ok) {
-            return std::unexpected{e};
-        }
-    }
-    return total;
+    return lines_.read(
+        input, 0, [this] { return state_ == SaslState::running; },
+        [this](std::string_view line) { return on_line(line); },
+        [this] { finish(SaslState::failed); });
 }
 
 } // namespace afbus::dbus

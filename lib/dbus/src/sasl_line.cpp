@@ -46,7 +46,6 @@ std::string sasl_hex_encode(std::string_view raw)
     return out;
 }
 
-
 bool sasl_hex_decode(std::string_view hex, std::string &out)
 {
     out.clear();

@@ -115,24 +115,13 @@ std::expected<std::size_t, Errc> SaslServer::feed(std::string_view input)
         step_ = Step::wait_auth;
         total = 1;
     }
-    while (state_ == SaslState::running && total < input.size()) {
-        std::size_t used = 0;
-        if (const Errc e = lines_.feed(input.substr(total), used); e != Errc::ok) {
+    return lines_.read(
+        input, total, [this] { return state_ == SaslState::running; },
+        [this](std::string_view line) { return on_line(line); },
+        [this] {
             state_ = SaslState::failed;
             step_ = Step::done;
-            return std::unexpected{e};
-        }
-        total += used;
-        if (!lines_.complete()) {
-            break;
-        }
-        const Errc e = on_line(lines_.line());
-        lines_.next();
-        if (e != Errc::ok) {
-            return std::unexpected{e};
-        }
-    }
-    return total;
+        });
 }
 
 } // namespace afbus::dbus

@@ -54,6 +54,37 @@ public:
     [[nodiscard]] std::string_view line() const noexcept;
     void next() noexcept;
 
+    // The reading loop both state machines share: from @total on, takes
+    // @input a line at a time and hands each to @on_line while @running()
+    // holds, so reading stops right after the line that ends the exchange
+    // and the bytes that follow stay for the D-Bus stream. A line over
+    // max_sasl_line calls @on_overflow and fails with Errc::too_large; an
+    // error from @on_line is returned as it is. Otherwise the result is how
+    // many bytes of @input were used in all.
+    template <class Running, class OnLine, class OnOverflow>
+    std::expected<std::size_t, Errc> read(std::string_view input, std::size_t total,
+                                          Running running, OnLine on_line,
+                                          OnOverflow on_overflow)
+    {
+        while (running() && total < input.size()) {
+            std::size_t used = 0;
+            if (const Errc e = feed(input.substr(total), used); e != Errc::ok) {
+                on_overflow();
+                return std::unexpected{e};
+            }
+            total += used;
+            if (!complete_) {
+                break;
+            }
+            const Errc e = on_line(line());
+            next();
+            if (e != Errc::ok) {
+                return std::unexpected{e};
+            }
+        }
+        return total;
+    }
+
 private:
     std::string buffer_;
     bool complete_ = false;
