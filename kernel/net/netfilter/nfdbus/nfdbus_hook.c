@@ -49,8 +49,13 @@ static unsigned int nfdbus_hook(void *priv, struct sk_buff *skb,
 	const void *data;
 	int verdict;
 
-	/* Nothing stands between a peer and the master (see verdict.c). */
-	if (cb->rcpt == BUS_MASTER_ADDR)
+	/* Nothing stands between a peer and the master, either way (see
+	 * verdict.c): the master's unicast copies, such as the SASL lines it
+	 * exchanges with a peer before joining it, are not D-Bus messages
+	 * and are not judged. Its multicast signals are.
+	 */
+	if (cb->rcpt == BUS_MASTER_ADDR ||
+	    (cb->src == BUS_MASTER_ADDR && skb->pkt_type == PACKET_HOST))
 		return NF_ACCEPT;
 	nb = bus_nf_sk_priv(state->sk);
 	if (!nb)
