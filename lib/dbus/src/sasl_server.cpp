@@ -29,8 +29,7 @@ void SaslServer::reject()
     send_line("REJECTED EXTERNAL");
     step_ = Step::wait_auth;
     if (++rejections_ >= max_sasl_rejections) {
-        state_ = SaslState::failed;
-        step_ = Step::done;
+        finish(SaslState::failed);
     }
 }
 
@@ -91,12 +90,10 @@ Errc SaslServer::on_line(std::string_view line)
         unix_fd_ = options_.unix_fd_supported;
         send_line(unix_fd_ ? "AGREE_UNIX_FD" : "ERROR \"fd passing not supported\"");
     } else if (command == "BEGIN" && step_ == Step::wait_begin) {
-        state_ = SaslState::authenticated;
-        step_ = Step::done;
+        finish(SaslState::authenticated);
     } else if (command == "BEGIN") {
         // BEGIN before authentication: dbus-daemon drops the client.
-        state_ = SaslState::failed;
-        step_ = Step::done;
+        finish(SaslState::failed);
     } else {
         send_line("ERROR \"unknown or unexpected command\"");
     }
@@ -108,8 +105,7 @@ std::expected<std::size_t, Errc> SaslServer::feed(std::string_view input)
     std::size_t total = 0;
     if (step_ == Step::wait_nul && !input.empty()) {
         if (input[0] != '\0') {
-            state_ = SaslState::failed;
-            step_ = Step::done;
+            finish(SaslState::failed);
             return std::unexpected{Errc::bad_state};
         }
         step_ = Step::wait_auth;
@@ -118,10 +114,7 @@ std::expected<std::size_t, Errc> SaslServer::feed(std::string_view input)
     return lines_.read(
         input, total, [this] { return state_ == SaslState::running; },
         [this](std::string_view line) { return on_line(line); },
-        [this] {
-            state_ = SaslState::failed;
-            step_ = Step::done;
-        });
+        [this] { finish(SaslState::failed); });
 }
 
 } // namespace afbus::dbus

@@ -160,6 +160,7 @@ private:
     void check_identity(std::string_view hex_identity);
     void reject();
     void send_line(std::string_view line);
+    void finish(SaslState s) noexcept { state_ = s; step_ = Step::done; }
 
     Options options_;
     SaslLines lines_;
