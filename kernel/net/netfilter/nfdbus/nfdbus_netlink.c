@@ -177,7 +177,9 @@ static int nfdbus_nl_rule(struct genl_info *info, struct nfdbus_rule **rule)
 	return err;
 }
 
-static int nfdbus_nl_add_match(struct sk_buff *skb, struct genl_info *info)
+/* ADD_MATCH and REMOVE_MATCH: the same request, one table operation apart. */
+static int nfdbus_nl_match(struct sk_buff *skb, struct genl_info *info,
+			   bool add)
 {
 	struct nfdbus_rule *rule;
 	struct nfdbus_req req;
@@ -189,36 +191,32 @@ static int nfdbus_nl_add_match(struct sk_buff *skb, struct genl_info *info)
 	err = nfdbus_nl_begin(skb, info, &req, true);
 	if (err)
 		goto out;
-	err = nfdbus_add_match(req.nb, req.addr, rule);
-	if (err == -ENOSPC)
-		NL_SET_ERR_MSG(info->extack,
-			       "the connection has as many match rules as allowed");
+	if (add) {
+		err = nfdbus_add_match(req.nb, req.addr, rule);
+		if (err == -ENOSPC)
+			NL_SET_ERR_MSG(info->extack,
+				       "the connection has as many match rules as allowed");
+	} else {
+		err = nfdbus_remove_match(req.nb, req.addr, rule);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[NFDBUS_ATTR_RULE],
+					    "the connection has no such rule");
+	}
 	err = nfdbus_nl_end(&req, err);
 out:
 	kfree(rule);
 	return err;
 }
 
+static int nfdbus_nl_add_match(struct sk_buff *skb, struct genl_info *info)
+{
+	return nfdbus_nl_match(skb, info, true);
+}
+
 static int nfdbus_nl_remove_match(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nfdbus_rule *rule;
-	struct nfdbus_req req;
-	int err;
-
-	err = nfdbus_nl_rule(info, &rule);
-	if (err)
-		return err;
-	err = nfdbus_nl_begin(skb, info, &req, true);
-	if (err)
-		goto out;
-	err = nfdbus_remove_match(req.nb, req.addr, rule);
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFDBUS_ATTR_RULE],
-				    "the connection has no such rule");
-	err = nfdbus_nl_end(&req, err);
-out:
-	kfree(rule);
-	return err;
+	return nfdbus_nl_match(skb, info, false);
 }
 
 static int nfdbus_nl_remove_all(struct sk_buff *skb, struct genl_info *info)
