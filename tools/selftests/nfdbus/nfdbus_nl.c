@@ -211,30 +211,32 @@ void nl_put_bus(struct nl_req *r, const struct bus_master *m)
 	       m->salen - offsetof(struct sockaddr_bus, sbus_path));
 }
 
-int nfdbus_match(struct nfdbus_nl *nl, uint8_t cmd,
-		 const struct bus_master *m,
-		 uint64_t addr, const char *rule)
+/* A per-connection command with one string attribute. */
+static int nfdbus_conn_str(struct nfdbus_nl *nl, uint8_t cmd,
+			   const struct bus_master *m, uint64_t addr,
+			   uint16_t attr, const char *str)
 {
 	static struct nl_req r;
 
 	nl_req_init(&r, nl, cmd);
 	nl_put_bus(&r, m);
 	nl_put_u64(&r, NFDBUS_ATTR_ADDR, addr);
-	nl_put_str(&r, NFDBUS_ATTR_RULE, rule);
+	nl_put_str(&r, attr, str);
 	return nl_call(nl, &r, NULL, 0);
+}
+
+int nfdbus_match(struct nfdbus_nl *nl, uint8_t cmd,
+		 const struct bus_master *m,
+		 uint64_t addr, const char *rule)
+{
+	return nfdbus_conn_str(nl, cmd, m, addr, NFDBUS_ATTR_RULE, rule);
 }
 
 int nfdbus_name(struct nfdbus_nl *nl, uint8_t cmd,
 		const struct bus_master *m,
 		uint64_t addr, const char *name)
 {
-	static struct nl_req r;
-
-	nl_req_init(&r, nl, cmd);
-	nl_put_bus(&r, m);
-	nl_put_u64(&r, NFDBUS_ATTR_ADDR, addr);
-	nl_put_str(&r, NFDBUS_ATTR_NAME, name);
-	return nl_call(nl, &r, NULL, 0);
+	return nfdbus_conn_str(nl, cmd, m, addr, NFDBUS_ATTR_NAME, name);
 }
 
 int nfdbus_simple(struct nfdbus_nl *nl, uint8_t cmd,
