@@ -24,6 +24,7 @@
 // hanging it); --inject-loss makes the sender skip one signal of the first
 // fan-out row, so that a test can see the loss caught.
 #include "bus.hpp"
+#include "connection.hpp"
 #include "dbus_bus.hpp"
 #include "floor.hpp"
 #include "process.hpp"
@@ -31,7 +32,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <csignal>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -190,7 +194,7 @@ bool print_load(const char *when)
     return true;
 }
 
-std::unique_ptr<Bus> start_bus(const std::string &spec, const TempDir &dir, unsigned &addresses)
+std::unique_ptr<DbusBus> start_bus(const std::string &spec, const TempDir &dir, unsigned &addresses)
 {
     if (spec == "dbus-daemon") {
         return start_dbus_daemon(dir);
@@ -201,6 +205,16 @@ std::unique_ptr<Bus> start_bus(const std::string &spec, const TempDir &dir, unsi
     ++addresses;
     const std::string name = addresses == 1 ? "addr" : "addr" + std::to_string(addresses);
     return std::make_unique<DbusBus>(name, spec.substr(std::string_view{"address="}.size()));
+}
+
+// A bus that cannot be reached is a reason to stop before measuring.
+void probe(const DbusBus &bus)
+{
+    try {
+        (void)Connection::open(bus.address()).hello();
+    } catch (const Failure &e) {
+        throw Failure{bus.name() + " (" + bus.address() + "): " + e.what()};
+    }
 }
 
 // Cost of column @b relative to column @ref: >1 means @b is slower.
@@ -289,16 +303,17 @@ int run(const Options &o)
     const TempDir dir;
     std::vector<std::unique_ptr<Bus>> buses;
     unsigned addresses = 0;
+    std::vector<std::unique_ptr<DbusBus>> started;
     for (const std::string &spec : o.buses) {
-        buses.push_back(start_bus(spec, dir, addresses));
+        started.push_back(start_bus(spec, dir, addresses));
     }
     if (!o.afbusd.empty()) {
-        buses.push_back(start_afbusd(o.afbusd, dir));
+        started.push_back(start_afbusd(o.afbusd, dir));
     }
-    for (const auto &b : buses) {
-        if (const auto *d = dynamic_cast<const DbusBus *>(b.get())) {
-            std::printf("%-8s %s\n", d->name().c_str(), d->address().c_str());
-        }
+    for (auto &b : started) {
+        probe(*b);
+        std::printf("%-8s %s\n", b->name().c_str(), b->address().c_str());
+        buses.push_back(std::move(b));
     }
     buses.push_back(std::make_unique<FloorBus>(false));
     buses.push_back(std::make_unique<FloorBus>(true));
@@ -339,6 +354,9 @@ int run(const Options &o)
 int main(int argc, char **argv)
 {
     const bus_bench::Options o = bus_bench::parse_options(argc, argv);
+    // A bus or peer that goes away is an error to report, not a signal to
+    // die of.
+    (void)std::signal(SIGPIPE, SIG_IGN);
     try {
         return bus_bench::run(o);
     } catch (const std::exception &e) {

@@ -8,7 +8,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 namespace bus_bench {
@@ -23,27 +25,30 @@ std::string errc_text(Errc e)
 
 Fd connect_unix(const afbus::dbus::ConnectTarget &target)
 {
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    const bool abstract = target.kind == afbus::dbus::ConnectTarget::Kind::unix_abstract;
-    const std::size_t offset = abstract ? 1 : 0;
-    if (target.path.size() + offset >= sizeof sa.sun_path) {
-        throw Failure{"socket path too long: " + target.path};
-    }
-    std::memcpy(&sa.sun_path[offset], target.path.data(), target.path.size());
-    const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + offset + target.path.size() +
-                                            (abstract ? 0 : 1));
+    const UnixAddress a{target.path, target.kind == afbus::dbus::ConnectTarget::Kind::unix_abstract};
     Fd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
     if (!fd.valid()) {
         fail_errno("socket");
     }
-    if (::connect(fd.get(), reinterpret_cast<const sockaddr *>(&sa), len) != 0) {
+    if (::connect(fd.get(), a.sockaddr(), a.length) != 0) {
         fail_errno("connect to " + target.path);
     }
     return fd;
 }
 
 } // namespace
+
+UnixAddress::UnixAddress(std::string_view path, bool abstract)
+{
+    address.sun_family = AF_UNIX;
+    // An abstract name starts with a NUL and is not terminated; a path is.
+    const std::size_t offset = abstract ? 1 : 0;
+    if (path.size() + 1 > sizeof address.sun_path) {
+        throw Failure{"socket path too long: " + std::string{path}};
+    }
+    std::memcpy(&address.sun_path[offset], path.data(), path.size());
+    length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+}
 
 Connection Connection::open(std::string_view address)
 {
@@ -62,6 +67,7 @@ Connection Connection::open(std::string_view address)
 
 Connection::Connection(Fd fd, bool negotiate_unix_fd) : fd_{std::move(fd)}, in_(64 * 1024)
 {
+    bound_socket(fd_.get());
     authenticate(negotiate_unix_fd);
 }
 
@@ -128,13 +134,13 @@ std::uint32_t Connection::send(afbus::dbus::Header h, const afbus::dbus::Writer 
     std::size_t sent = 0;
     if (unix_fd >= 0) {
         // The fd travels with the message's first byte.
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
         iovec iov{out_.data(), out_.size()};
         msghdr mh{};
         mh.msg_iov = &iov;
         mh.msg_iovlen = 1;
-        mh.msg_control = control;
-        mh.msg_controllen = sizeof control;
+        mh.msg_control = control.data();
+        mh.msg_controllen = control.size();
         cmsghdr *c = CMSG_FIRSTHDR(&mh);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;

@@ -13,6 +13,9 @@
 #include <afbus/dbus/message.hpp>
 #include <afbus/dbus/writer.hpp>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -20,6 +23,19 @@
 #include <vector>
 
 namespace bus_bench {
+
+// The sockaddr of an AF_UNIX path, or of an abstract name (without its
+// leading NUL).
+struct UnixAddress {
+    UnixAddress(std::string_view path, bool abstract);
+    [[nodiscard]] const ::sockaddr *sockaddr() const noexcept
+    {
+        return reinterpret_cast<const ::sockaddr *>(&address);
+    }
+
+    sockaddr_un address{};
+    socklen_t length = 0;
+};
 
 class Connection {
 public:

@@ -12,16 +12,15 @@
 // open as long as the bus is wanted: the broker exits when it closes.
 #include "dbus_bus.hpp"
 
+#include <afbus/dbus/address.hpp>
 #include <afbus/dbus/writer.hpp>
 
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <string_view>
 
@@ -90,17 +89,12 @@ void put_allow_all_policy(Writer &w)
 
 Fd listen_unix(const std::string &path)
 {
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    if (path.size() >= sizeof sa.sun_path) {
-        throw Failure{"socket path too long: " + path};
-    }
-    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+    const UnixAddress a{path, false};
     Fd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
     if (!fd.valid()) {
         fail_errno("socket");
     }
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr *>(&sa), sizeof sa) != 0) {
+    if (::bind(fd.get(), a.sockaddr(), a.length) != 0) {
         fail_errno("bind " + path);
     }
     if (::listen(fd.get(), SOMAXCONN) != 0) {
@@ -132,8 +126,8 @@ std::unique_ptr<DbusBus> start_dbus_broker(const TempDir &dir)
 {
     const std::string path = dir.path() + "/dbus-broker.sock";
     const Fd listener = listen_unix(path);
-    int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    std::array<int, 2> pair{};
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair.data()) != 0) {
         fail_errno("socketpair");
     }
     Fd ours{pair[0]};
@@ -156,7 +150,8 @@ std::unique_ptr<DbusBus> start_dbus_broker(const TempDir &dir)
         h.interface = "org.bus1.DBus.Broker";
         h.member = "AddListener";
         (void)controller->call(h, w, listener.get());
-        return std::make_unique<DbusBus>("broker", "unix:path=" + path, pid, std::move(controller));
+        return std::make_unique<DbusBus>("broker", "unix:path=" + afbus::dbus::escape_address_value(path), pid,
+                                         std::move(controller));
     } catch (...) {
         terminate(pid);
         throw;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "dbus_bus.hpp"
 
+#include <afbus/dbus/address.hpp>
 #include <afbus/dbus/reader.hpp>
 
 #include <cstdio>
@@ -16,6 +17,7 @@ using afbus::dbus::Header;
 using afbus::dbus::Message;
 using afbus::dbus::MessageType;
 using afbus::dbus::Writer;
+using afbus::dbus::escape_address_value;
 
 constexpr std::string_view service_name = "org.afbus.BusBench";
 constexpr std::string_view object_path = "/org/afbus/BusBench";
@@ -135,6 +137,20 @@ private:
     Writer body_;
 };
 
+constexpr std::string_view daemon_config_head =
+        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+        " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+        "<busconfig>\n"
+        "  <type>session</type>\n";
+constexpr std::string_view daemon_config_tail = //
+        "  <auth>EXTERNAL</auth>\n"
+        "  <policy context=\"default\">\n"
+        "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+        "    <allow eavesdrop=\"true\"/>\n"
+        "    <allow own=\"*\"/>\n"
+        "  </policy>\n"
+        "</busconfig>\n";
+
 void write_file(const std::string &path, std::string_view text)
 {
     std::ofstream f{path};
@@ -188,20 +204,9 @@ std::unique_ptr<DbusBus> start_dbus_daemon(const TempDir &dir)
     const std::string config = dir.path() + "/dbus-daemon.conf";
     // What broker.md lists: a session bus on a private socket, EXTERNAL
     // only, and a default policy that allows everything.
-    write_file(config, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                       " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                       "<busconfig>\n"
-                       "  <type>session</type>\n"
-                       "  <listen>unix:path=" +
-                               dir.path() +
-                               "/dbus-daemon.sock</listen>\n"
-                               "  <auth>EXTERNAL</auth>\n"
-                               "  <policy context=\"default\">\n"
-                               "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-                               "    <allow eavesdrop=\"true\"/>\n"
-                               "    <allow own=\"*\"/>\n"
-                               "  </policy>\n"
-                               "</busconfig>\n");
+    const std::string socket = dir.path() + "/dbus-daemon.sock";
+    write_file(config, std::string{daemon_config_head} + "  <listen>unix:path=" + escape_address_value(socket) +
+                               "</listen>\n" + std::string{daemon_config_tail});
     Pipe address = Pipe::make();
     const pid_t pid = spawn({"dbus-daemon", "--config-file=" + config, "--nofork", "--print-address=3"},
                             {{3, address.write.get()}});
@@ -212,7 +217,7 @@ std::unique_ptr<DbusBus> start_dbus_daemon(const TempDir &dir)
 std::unique_ptr<DbusBus> start_afbusd(const std::string &program, const TempDir &dir)
 {
     Pipe out = Pipe::make();
-    const pid_t pid = spawn({program, "--address", "unix:path=" + dir.path() + "/afbusd.sock", "--foreground"},
+    const pid_t pid = spawn({program, "--address", "unix:path=" + escape_address_value(dir.path() + "/afbusd.sock"), "--foreground"},
                             {{1, out.write.get()}});
     out.write.reset();
     return await_address("afbusd", pid, std::move(out.read));

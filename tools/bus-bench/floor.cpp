@@ -22,11 +22,14 @@ constexpr std::size_t max_packet = header_size + 128 * 1024;
 
 std::pair<Fd, Fd> seqpacket_pair()
 {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+    std::array<int, 2> fds{};
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds.data()) != 0) {
         fail_errno("socketpair");
     }
-    return {Fd{fds[0]}, Fd{fds[1]}};
+    std::pair<Fd, Fd> pair{Fd{fds[0]}, Fd{fds[1]}};
+    bound_socket(fds[0]);
+    bound_socket(fds[1]);
+    return pair;
 }
 
 void send_packet(int fd, std::span<const std::byte> packet)
@@ -199,15 +202,25 @@ int relay_fanout(int sender, const std::vector<int> &subscribers)
 
 FloorBus::~FloorBus()
 {
-    try {
-        finish();
-    } catch (const std::exception &) { // NOLINT(bugprone-empty-catch): best effort in a destructor
+    cleanup();
+}
+
+void FloorBus::cleanup() noexcept
+{
+    upstream_.reset(); // the relay sees its peers go, if it is still there
+    downstream_.clear();
+    senders_.clear();
+    if (relay_pid_ > 0) {
+        try {
+            (void)reap(std::exchange(relay_pid_, 0));
+        } catch (const std::exception &) { // NOLINT(bugprone-empty-catch): after a failure, best effort
+        }
     }
 }
 
 void FloorBus::prepare(Shape shape, unsigned receivers)
 {
-    finish();
+    cleanup(); // after a scenario that failed, the relay may still be there
     shape_ = shape;
     if (shape == Shape::call) {
         receivers = 1;
@@ -243,16 +256,17 @@ std::unique_ptr<Endpoint> FloorBus::open(Role role, unsigned index)
     switch (role) {
     case Role::client:
         return std::make_unique<FloorEndpoint>(std::vector<int>{upstream_.get()});
-    case Role::sender:
+    case Role::sender: {
         if (relay_) {
             return std::make_unique<FloorEndpoint>(std::vector<int>{upstream_.get()});
-        } else {
-            std::vector<int> fds;
-            for (const Fd &fd : senders_) {
-                fds.push_back(fd.get());
-            }
-            return std::make_unique<FloorEndpoint>(std::move(fds));
         }
+        std::vector<int> fds;
+        fds.reserve(senders_.size());
+        for (const Fd &fd : senders_) {
+            fds.push_back(fd.get());
+        }
+        return std::make_unique<FloorEndpoint>(std::move(fds));
+    }
     case Role::service:
     case Role::subscriber:
         return std::make_unique<FloorEndpoint>(std::vector<int>{downstream_.at(index).get()});
@@ -269,12 +283,11 @@ void FloorBus::finish()
             send_packet(upstream_.get(), stop);
         }
         if (reap(pid) != 0) {
+            cleanup();
             throw Failure{name() + ": the relay failed"};
         }
     }
-    upstream_.reset();
-    downstream_.clear();
-    senders_.clear();
+    cleanup();
 }
 
 } // namespace bus_bench

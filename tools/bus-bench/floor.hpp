@@ -33,6 +33,9 @@ public:
     void finish() override;
 
 private:
+    // Closes every socket and reaps the relay, whatever its state.
+    void cleanup() noexcept;
+
     bool relay_;
     Shape shape_ = Shape::call;
     Fd upstream_;               // the client's or sender's socket

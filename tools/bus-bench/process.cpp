@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -57,8 +59,8 @@ void Fd::reset(int fd) noexcept
 
 Pipe Pipe::make()
 {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
+    std::array<int, 2> fds{};
+    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
         fail_errno("pipe2");
     }
     return Pipe{Fd{fds[0]}, Fd{fds[1]}};
@@ -74,11 +76,11 @@ void set_io_timeout(std::chrono::milliseconds t) noexcept
     timeout_ms.store(t.count(), std::memory_order_relaxed);
 }
 
-void wait_readable(int fd, std::string_view what)
+void wait_readable(int fd, std::string_view what, bool bounded)
 {
     pollfd p{fd, POLLIN, 0};
     for (;;) {
-        const int r = ::poll(&p, 1, poll_ms());
+        const int r = ::poll(&p, 1, bounded ? poll_ms() : -1);
         if (r > 0) {
             return;
         }
@@ -100,19 +102,19 @@ void write_all(int fd, const void *data, std::size_t size)
             if (errno == EINTR) {
                 continue;
             }
-            fail_errno("write");
+            fail_errno(errno == EAGAIN ? "write: the peer stopped reading" : "write");
         }
         p += n;
         size -= static_cast<std::size_t>(n);
     }
 }
 
-bool read_exact(int fd, void *data, std::size_t size, std::string_view what)
+bool read_exact(int fd, void *data, std::size_t size, std::string_view what, bool bounded)
 {
     auto *p = static_cast<char *>(data);
     std::size_t got = 0;
     while (got < size) {
-        wait_readable(fd, what);
+        wait_readable(fd, what, bounded);
         const ssize_t n = ::read(fd, p + got, size - got);
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) {
@@ -143,6 +145,16 @@ std::string read_line(int fd, std::string_view what)
         line += c;
     }
     throw Failure{std::string{what} + ": closed before printing a line"};
+}
+
+void bound_socket(int fd)
+{
+    const auto ms = io_timeout().count();
+    const timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>(ms % 1000 * 1000)};
+    if (::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
+        fail_errno("setsockopt");
+    }
 }
 
 pid_t fork_role(const std::string &name, const std::function<int()> &body)

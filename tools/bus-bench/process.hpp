@@ -65,16 +65,21 @@ struct Pipe {
 std::chrono::milliseconds io_timeout() noexcept;
 void set_io_timeout(std::chrono::milliseconds t) noexcept;
 
-// Waits until @fd is readable, at most io_timeout(); throws on timeout.
-void wait_readable(int fd, std::string_view what);
+// Waits until @fd is readable, at most io_timeout() if @bounded; throws on
+// timeout.
+void wait_readable(int fd, std::string_view what, bool bounded = true);
 
 // Writes all of @data (EINTR retried); throws on error.
 void write_all(int fd, const void *data, std::size_t size);
 
-// Reads exactly @size bytes, waiting at most io_timeout() for each chunk.
-// Returns false on end of file before the first byte; throws on timeout,
-// error, or end of file in the middle.
-bool read_exact(int fd, void *data, std::size_t size, std::string_view what);
+// Reads exactly @size bytes, waiting at most io_timeout() for each chunk
+// if @bounded. Returns false on end of file before the first byte; throws
+// on timeout, error, or end of file in the middle.
+bool read_exact(int fd, void *data, std::size_t size, std::string_view what, bool bounded = true);
+
+// Makes every send and receive on the socket @fd fail after io_timeout()
+// (a peer that stops reading must not hang a writer).
+void bound_socket(int fd);
 
 // Reads one line (without the newline) from @fd, as a daemon prints its
 // address when it is ready.

@@ -95,7 +95,9 @@ public:
     {
         std::vector<Report> reports(pids_.size());
         for (Report &r : reports) {
-            if (!read_exact(results_.read.get(), &r, sizeof r, bus_.name() + ": waiting for the results")) {
+            // Unbounded: a run takes as long as it takes, and every wait
+            // in the roles is bounded, so they report or die.
+            if (!read_exact(results_.read.get(), &r, sizeof r, bus_.name() + ": waiting for the results", false)) {
                 throw Failure{bus_.name() + ": a role failed"};
             }
         }
