@@ -246,7 +246,11 @@ void FloorBus::prepare(Shape shape, unsigned receivers)
         out.push_back(fd.get());
     }
     const int in = relay_up.get();
-    relay_pid_ = fork_role(name() + "/relay", [in, out, shape] {
+    relay_pid_ = fork_role(name() + "/relay", [this, in, &out, shape] {
+        // Only the relay's own ends stay open in the relay, so that it sees
+        // end of file when the others go.
+        upstream_.reset();
+        downstream_.clear();
         return shape == Shape::call ? relay_call(in, out.front()) : relay_fanout(in, out);
     });
 }
