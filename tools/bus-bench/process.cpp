@@ -42,6 +42,21 @@ void die_with_parent()
     }
 }
 
+// fork(), with nothing buffered for stdio twice; the child (0 returned)
+// dies with its parent.
+pid_t fork_child()
+{
+    (void)std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        fail_errno("fork");
+    }
+    if (pid == 0) {
+        die_with_parent();
+    }
+    return pid;
+}
+
 } // namespace
 
 void fail_errno(std::string_view what)
@@ -159,15 +174,10 @@ void bound_socket(int fd)
 
 pid_t fork_role(const std::string &name, const std::function<int()> &body)
 {
-    (void)std::fflush(nullptr);
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        fail_errno("fork");
-    }
+    const pid_t pid = fork_child();
     if (pid > 0) {
         return pid;
     }
-    die_with_parent();
     int status = 1;
     try {
         status = body();
@@ -186,15 +196,10 @@ pid_t spawn(const std::vector<std::string> &argv, const std::vector<std::pair<in
         args.push_back(const_cast<char *>(a.c_str()));
     }
     args.push_back(nullptr);
-    (void)std::fflush(nullptr);
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        fail_errno("fork");
-    }
+    const pid_t pid = fork_child();
     if (pid > 0) {
         return pid;
     }
-    die_with_parent();
     // Two passes, so that a target number that is also a source is moved
     // out of the way first: dup everything above the targets, then place.
     std::vector<int> staged;
