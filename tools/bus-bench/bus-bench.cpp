@@ -80,7 +80,7 @@ struct Cell {
                        "usage: bus-bench [--quick] [--calls N] [--warmup N] [--signals N] [--window N]\n"
                        "                 [--timeout MS] [--afbusd PATH] [--inject-loss] [dbus-daemon | dbus-broker | "
                        "address=ADDRESS]...\n");
-    std::exit(status);
+    std::exit(status); // NOLINT(concurrency-mt-unsafe): one thread; options come first
 }
 
 unsigned parse_count(std::string_view option, std::string_view text)
@@ -154,7 +154,7 @@ std::vector<Row> make_rows(const Options &o)
 {
     std::vector<Row> rows;
     constexpr std::size_t small = 64;
-    constexpr std::size_t large = 64 * 1024;
+    constexpr std::size_t large = std::size_t{64} * 1024;
     rows.push_back({"call 64 B", "us/call", false,
                     [o](Bus &b) { return run_call(b, small, o.calls, o.warmup); }});
     rows.push_back({"call 64 KiB", "us/call", false,
@@ -304,6 +304,7 @@ int run(const Options &o)
     std::vector<std::unique_ptr<Bus>> buses;
     unsigned addresses = 0;
     std::vector<std::unique_ptr<DbusBus>> started;
+    started.reserve(o.buses.size() + 1);
     for (const std::string &spec : o.buses) {
         started.push_back(start_bus(spec, dir, addresses));
     }

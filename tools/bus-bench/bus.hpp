@@ -31,6 +31,8 @@ public:
     Endpoint() = default;
     Endpoint(const Endpoint &) = delete;
     Endpoint &operator=(const Endpoint &) = delete;
+    Endpoint(Endpoint &&) = delete;
+    Endpoint &operator=(Endpoint &&) = delete;
     virtual ~Endpoint() = default;
 
     // client: one round trip carrying @payload; returns the size of the
@@ -51,6 +53,8 @@ public:
     Bus() = default;
     Bus(const Bus &) = delete;
     Bus &operator=(const Bus &) = delete;
+    Bus(Bus &&) = delete;
+    Bus &operator=(Bus &&) = delete;
     virtual ~Bus() = default;
 
     // The column heading.

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <span>
 
 namespace bus_bench {
 namespace {
@@ -46,7 +47,7 @@ UnixAddress::UnixAddress(std::string_view path, bool abstract)
     if (path.size() + 1 > sizeof address.sun_path) {
         throw Failure{"socket path too long: " + std::string{path}};
     }
-    std::memcpy(&address.sun_path[offset], path.data(), path.size());
+    std::memcpy(std::span{address.sun_path}.subspan(offset).data(), path.data(), path.size());
     length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
 }
 
@@ -65,7 +66,7 @@ Connection Connection::open(std::string_view address)
     throw Failure{"no unix:path= or unix:abstract= entry in '" + std::string{address} + "'"};
 }
 
-Connection::Connection(Fd fd, bool negotiate_unix_fd) : fd_{std::move(fd)}, in_(64 * 1024)
+Connection::Connection(Fd fd, bool negotiate_unix_fd) : fd_{std::move(fd)}, in_(std::size_t{64} * 1024)
 {
     bound_socket(fd_.get());
     authenticate(negotiate_unix_fd);

@@ -24,6 +24,8 @@ public:
             std::unique_ptr<Connection> controller = nullptr, Fd output = Fd{});
     DbusBus(const DbusBus &) = delete;
     DbusBus &operator=(const DbusBus &) = delete;
+    DbusBus(DbusBus &&) = delete;
+    DbusBus &operator=(DbusBus &&) = delete;
     ~DbusBus() override;
 
     [[nodiscard]] std::string name() const override { return name_; }

@@ -18,7 +18,7 @@ namespace {
 enum class Kind : std::uint8_t { call = 'C', reply = 'R', stop = 'S', signal = 'T' };
 
 constexpr std::size_t header_size = 8; // kind, 3 bytes padding, seq
-constexpr std::size_t max_packet = header_size + 128 * 1024;
+constexpr std::size_t max_packet = header_size + std::size_t{128} * 1024;
 
 std::pair<Fd, Fd> seqpacket_pair()
 {

@@ -25,6 +25,8 @@ public:
     explicit FloorBus(bool relay) noexcept : relay_{relay} {}
     FloorBus(const FloorBus &) = delete;
     FloorBus &operator=(const FloorBus &) = delete;
+    FloorBus(FloorBus &&) = delete;
+    FloorBus &operator=(FloorBus &&) = delete;
     ~FloorBus() override;
 
     [[nodiscard]] std::string name() const override { return relay_ ? "floor3p" : "floor2p"; }

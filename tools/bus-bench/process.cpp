@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <system_error>
 #include <exception>
 #include <filesystem>
 
@@ -61,7 +62,7 @@ pid_t fork_child()
 
 void fail_errno(std::string_view what)
 {
-    throw Failure{std::string{what} + ": " + std::strerror(errno)};
+    throw Failure{std::string{what} + ": " + std::generic_category().message(errno)};
 }
 
 void Fd::reset(int fd) noexcept
@@ -213,7 +214,8 @@ pid_t spawn(const std::vector<std::string> &argv, const std::vector<std::pair<in
         }
     }
     ::execvp(args[0], args.data());
-    (void)std::fprintf(stderr, "bus-bench: cannot run %s: %s\n", args[0], std::strerror(errno));
+    (void)std::fprintf(stderr, "bus-bench: cannot run %s: %s\n", args[0],
+                       std::generic_category().message(errno).c_str());
     ::_exit(127);
 }
 
@@ -251,7 +253,7 @@ void terminate(pid_t pid)
 
 TempDir::TempDir()
 {
-    const char *base = std::getenv("TMPDIR");
+    const char *base = std::getenv("TMPDIR"); // NOLINT(concurrency-mt-unsafe): before any thread
     std::string templ = std::string{base != nullptr && *base != '\0' ? base : "/tmp"} + "/bus-bench.XXXXXX";
     if (::mkdtemp(templ.data()) == nullptr) {
         fail_errno("mkdtemp " + templ);

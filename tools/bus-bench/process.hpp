@@ -107,6 +107,8 @@ public:
     TempDir();
     TempDir(const TempDir &) = delete;
     TempDir &operator=(const TempDir &) = delete;
+    TempDir(TempDir &&) = delete;
+    TempDir &operator=(TempDir &&) = delete;
     ~TempDir();
     [[nodiscard]] const std::string &path() const noexcept { return path_; }
 

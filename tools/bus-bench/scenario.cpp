@@ -35,9 +35,11 @@ std::int64_t elapsed_ns(Clock::time_point since)
 // Children still running when this goes away are killed.
 class Roles {
 public:
-    explicit Roles(Bus &bus) : bus_{bus} {}
+    explicit Roles(Bus &bus) : bus_{&bus} {}
     Roles(const Roles &) = delete;
     Roles &operator=(const Roles &) = delete;
+    Roles(Roles &&) = delete;
+    Roles &operator=(Roles &&) = delete;
     ~Roles()
     {
         for (const pid_t pid : pids_) {
@@ -52,12 +54,12 @@ public:
     // Forks @role; @body runs with the open endpoint and returns its Report.
     template <class Body> void start(Role role, unsigned index, bool driver, Body body)
     {
-        const std::string name = bus_.name() + "/" + role_name(role) + std::to_string(index);
+        const std::string name = bus_->name() + "/" + role_name(role) + std::to_string(index);
         pids_.push_back(fork_role(name, [&, role, index, driver] {
             ready_.read.reset();
             results_.read.reset();
             go_.write.reset();
-            auto ep = bus_.open(role, index);
+            auto ep = bus_->open(role, index);
             const char byte = 'r';
             write_all(ready_.write.get(), &byte, 1);
             if (driver) {
@@ -82,8 +84,8 @@ public:
         go_.read.reset();
         for (std::size_t i = 0; i < pids_.size(); ++i) {
             char byte = 0;
-            if (!read_exact(ready_.read.get(), &byte, 1, bus_.name() + ": waiting for the roles to connect")) {
-                throw Failure{bus_.name() + ": a role failed before it was ready"};
+            if (!read_exact(ready_.read.get(), &byte, 1, bus_->name() + ": waiting for the roles to connect")) {
+                throw Failure{bus_->name() + ": a role failed before it was ready"};
             }
         }
         go_.write.reset(); // end of file is the start signal, for every driver at once
@@ -97,18 +99,18 @@ public:
         for (Report &r : reports) {
             // Unbounded: a run takes as long as it takes, and every wait
             // in the roles is bounded, so they report or die.
-            if (!read_exact(results_.read.get(), &r, sizeof r, bus_.name() + ": waiting for the results", false)) {
-                throw Failure{bus_.name() + ": a role failed"};
+            if (!read_exact(results_.read.get(), &r, sizeof r, bus_->name() + ": waiting for the results", false)) {
+                throw Failure{bus_->name() + ": a role failed"};
             }
         }
         while (!pids_.empty()) {
             const pid_t pid = pids_.back();
             pids_.pop_back();
             if (reap(pid) != 0) {
-                throw Failure{bus_.name() + ": a role failed"};
+                throw Failure{bus_->name() + ": a role failed"};
             }
         }
-        bus_.finish();
+        bus_->finish();
         return reports;
     }
 
@@ -130,7 +132,7 @@ private:
         return "?";
     }
 
-    Bus &bus_;
+    Bus *bus_;
     std::vector<pid_t> pids_;
     Pipe ready_ = Pipe::make();
     Pipe go_ = Pipe::make();
