@@ -25,6 +25,7 @@
 // fan-out row, so that a test can see the loss caught.
 #include "bus.hpp"
 #include "connection.hpp"
+#include "cpu_use.hpp"
 #include "dbus_bus.hpp"
 #include "floor.hpp"
 #include "process.hpp"
@@ -50,6 +51,9 @@ namespace bus_bench {
 namespace {
 
 constexpr double max_valid_load = 0.5;
+// Share of the CPUs other processes may use during a run before its
+// figures are called invalid.
+constexpr double max_valid_others = 0.1;
 
 struct Options {
     unsigned calls = 10000;
@@ -311,8 +315,12 @@ int run(const Options &o)
     if (!o.afbusd.empty()) {
         started.push_back(start_afbusd(o.afbusd, dir));
     }
+    std::vector<pid_t> daemons;
     for (auto &b : started) {
         probe(*b);
+        if (b->daemon() > 0) {
+            daemons.push_back(b->daemon());
+        }
         std::printf("%-8s %s\n", b->name().c_str(), b->address().c_str());
         buses.push_back(std::move(b));
     }
@@ -324,6 +332,7 @@ int run(const Options &o)
     const std::vector<Row> rows = make_rows(o);
     std::vector<std::vector<Cell>> cells(rows.size(), std::vector<Cell>(buses.size()));
     bool all_delivered = true;
+    const CpuSample cpu_before = sample_cpu(daemons);
     // Row by row, every bus in turn: drifting load hits every column alike.
     for (std::size_t i = 0; i < rows.size(); ++i) {
         for (std::size_t j = 0; j < buses.size(); ++j) {
@@ -338,8 +347,16 @@ int run(const Options &o)
             all_delivered = all_delivered && c.ok;
         }
     }
+    const CpuUse cpu = cpu_use(cpu_before, sample_cpu(daemons));
     print_tables(rows, buses, cells);
-    std::printf("\n");
+    std::printf("\nCPU time during the measurements: %.1f s available, %.1f s used by bus-bench and its buses, "
+                "%.1f s (%.0f%%) by other processes\n",
+                cpu.capacity, cpu.ours, cpu.others, cpu.capacity > 0 ? 100 * cpu.others / cpu.capacity : 0.0);
+    if (cpu.others > max_valid_others * cpu.capacity) {
+        std::printf("WARNING: other processes used more than %.0f%% of the CPUs: figures are not valid\n",
+                    100 * max_valid_others);
+        valid = false;
+    }
     valid = print_load("after") && valid;
     if (!all_delivered) {
         std::printf("FAILED: not every message arrived (see above)\n");

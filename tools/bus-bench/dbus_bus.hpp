@@ -30,6 +30,8 @@ public:
 
     [[nodiscard]] std::string name() const override { return name_; }
     [[nodiscard]] const std::string &address() const noexcept { return address_; }
+    // The daemon serving the bus, if this process started it; else 0.
+    [[nodiscard]] pid_t daemon() const noexcept { return daemon_; }
     std::unique_ptr<Endpoint> open(Role role, unsigned index) override;
 
 private:
