@@ -204,6 +204,19 @@ afbus::dbus::Message Connection::receive()
     return *msg;
 }
 
+bool Connection::wait_message()
+{
+    if (in_end_ > in_begin_) {
+        return true;
+    }
+    wait_readable(fd_.get(), "waiting for a message", false);
+    char c = 0;
+    ssize_t n = 0;
+    while ((n = ::recv(fd_.get(), &c, 1, MSG_PEEK)) < 0 && errno == EINTR) {
+    }
+    return n > 0;
+}
+
 afbus::dbus::Message Connection::call(const afbus::dbus::Header &h, const afbus::dbus::Writer &body, int unix_fd)
 {
     const std::uint32_t serial = send(h, body, unix_fd);

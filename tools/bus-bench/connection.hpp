@@ -60,6 +60,10 @@ public:
     // The next message, valid until the next receive() or call().
     afbus::dbus::Message receive();
 
+    // Waits, without a time limit, until a message starts arriving: true,
+    // or the peer closed the connection: false.
+    bool wait_message();
+
     // Sends a call and returns its reply (method return), skipping other
     // messages; an error reply throws.
     afbus::dbus::Message call(const afbus::dbus::Header &h, const afbus::dbus::Writer &body, int unix_fd = -1);

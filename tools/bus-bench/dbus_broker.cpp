@@ -9,7 +9,8 @@
 // accepts until EAGAIN); a socketpair whose other end the broker gets as
 // --controller; EXTERNAL with NEGOTIATE_UNIX_FD on it and no Hello; then
 // one AddListener call carrying the listener and a policy. The link stays
-// open as long as the bus is wanted: the broker exits when it closes.
+// open as long as the bus is wanted (the broker exits when it closes), in a
+// process of its own that answers what the broker asks its controller.
 #include "dbus_bus.hpp"
 
 #include <afbus/dbus/address.hpp>
@@ -120,6 +121,31 @@ std::string random_machine_id()
     return id;
 }
 
+// Serves the controller link until the broker closes it. The broker calls
+// its controller for ReloadConfig (answered with an empty reply, as there
+// is nothing to reload) and for activation, which bus-bench never causes
+// (answered with an error).
+int serve_controller(Connection &link)
+{
+    while (link.wait_message()) {
+        const afbus::dbus::Message msg = link.receive();
+        if (msg.header.type != afbus::dbus::MessageType::method_call ||
+            (msg.header.flags & afbus::dbus::flag_no_reply_expected) != 0) {
+            continue;
+        }
+        afbus::dbus::Header reply;
+        reply.reply_serial = msg.header.serial;
+        if (msg.header.member == "ReloadConfig") {
+            reply.type = afbus::dbus::MessageType::method_return;
+        } else {
+            reply.type = afbus::dbus::MessageType::error;
+            reply.error_name = "org.freedesktop.DBus.Error.UnknownMethod";
+        }
+        (void)link.send(reply, Writer{});
+    }
+    return 0;
+}
+
 } // namespace
 
 std::unique_ptr<DbusBus> start_dbus_broker(const TempDir &dir)
@@ -138,8 +164,9 @@ std::unique_ptr<DbusBus> start_dbus_broker(const TempDir &dir)
     const pid_t pid = spawn({"dbus-broker", "--controller", "3", "--machine-id", random_machine_id()},
                             {{3, theirs.get()}});
     theirs.reset();
+    pid_t helper = 0;
     try {
-        auto controller = std::make_unique<Connection>(std::move(ours), true);
+        Connection controller{std::move(ours), true};
         Writer w;
         w.put_object_path("/org/bus1/DBus/Listener/0");
         w.put_unix_fd(0);
@@ -149,13 +176,23 @@ std::unique_ptr<DbusBus> start_dbus_broker(const TempDir &dir)
         h.path = "/org/bus1/DBus/Broker";
         h.interface = "org.bus1.DBus.Broker";
         h.member = "AddListener";
-        (void)controller->call(h, w, listener.get());
-        return std::make_unique<DbusBus>("broker", "unix:path=" + afbus::dbus::escape_address_value(path), pid,
-                                         std::move(controller));
+        (void)controller.call(h, w, listener.get());
+        // The link now lives in the helper alone: role processes forked
+        // later do not hold it.
+        helper = fork_role("broker/controller", [&controller] { return serve_controller(controller); });
     } catch (...) {
         terminate(pid);
         throw;
     }
+    // From here the bus stops the broker and reaps the helper.
+    auto bus = std::make_unique<DbusBus>("broker", "unix:path=" + afbus::dbus::escape_address_value(path), pid,
+                                         helper);
+    // A client's ReloadConfig goes through the controller: the whole chain
+    // works, or the bus is not usable.
+    Connection client = Connection::open(bus->address());
+    (void)client.hello();
+    (void)client.call_driver("ReloadConfig", Writer{});
+    return bus;
 }
 
 } // namespace bus_bench

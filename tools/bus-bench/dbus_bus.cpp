@@ -172,24 +172,26 @@ std::unique_ptr<DbusBus> await_address(const std::string &name, pid_t daemon, Fd
         throw;
     }
     // The output stays open: a daemon that prints more must not get SIGPIPE.
-    return std::make_unique<DbusBus>(name, std::move(address), daemon, nullptr, std::move(output));
+    return std::make_unique<DbusBus>(name, std::move(address), daemon, 0, std::move(output));
 }
 
-DbusBus::DbusBus(std::string name, std::string address, pid_t daemon, std::unique_ptr<Connection> controller,
-                 Fd output)
-    : name_{std::move(name)}, address_{std::move(address)}, daemon_{daemon}, controller_{std::move(controller)},
+DbusBus::DbusBus(std::string name, std::string address, pid_t daemon, pid_t helper, Fd output)
+    : name_{std::move(name)}, address_{std::move(address)}, daemon_{daemon}, helper_{helper},
       output_{std::move(output)}
 {
 }
 
 DbusBus::~DbusBus()
 {
-    if (daemon_ > 0) {
-        try {
+    try {
+        if (daemon_ > 0) {
             terminate(daemon_);
-        } catch (const std::exception &e) {
-            (void)std::fprintf(stderr, "bus-bench: stopping %s: %s\n", name_.c_str(), e.what());
         }
+        if (helper_ > 0) {
+            (void)reap(helper_); // it ends when the daemon does
+        }
+    } catch (const std::exception &e) {
+        (void)std::fprintf(stderr, "bus-bench: stopping %s: %s\n", name_.c_str(), e.what());
     }
 }
 

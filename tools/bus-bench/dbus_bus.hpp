@@ -17,11 +17,11 @@ namespace bus_bench {
 
 class DbusBus : public Bus {
 public:
-    // A bus at @address; @daemon (if not 0) is the process serving it, and
-    // @controller a link that must stay open while it runs (dbus-broker's),
-    // @output the daemon's output pipe, kept open until it is stopped.
-    DbusBus(std::string name, std::string address, pid_t daemon = 0,
-            std::unique_ptr<Connection> controller = nullptr, Fd output = Fd{});
+    // A bus at @address; @daemon (if not 0) is the process serving it,
+    // @helper (if not 0) one that must live as long as it (dbus-broker's
+    // controller), @output the daemon's output pipe, kept open until it is
+    // stopped.
+    DbusBus(std::string name, std::string address, pid_t daemon = 0, pid_t helper = 0, Fd output = Fd{});
     DbusBus(const DbusBus &) = delete;
     DbusBus &operator=(const DbusBus &) = delete;
     DbusBus(DbusBus &&) = delete;
@@ -38,7 +38,7 @@ private:
     std::string name_;
     std::string address_;
     pid_t daemon_;
-    std::unique_ptr<Connection> controller_;
+    pid_t helper_;
     Fd output_;
 };
 
