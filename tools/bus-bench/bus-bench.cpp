@@ -3,7 +3,7 @@
 // bus-bench: D-Bus buses side by side in one run, against the floor.
 //
 //   bus-bench [--quick] [--calls N] [--warmup N] [--signals N] [--window N]
-//             [--timeout MS] [--afbusd PATH] [--inject-loss] [BUS...]
+//             [--repeat N] [--timeout MS] [--afbusd PATH] [--inject-loss] [BUS...]
 //
 // BUS is dbus-daemon (started here with a generated configuration),
 // dbus-broker (started here, with bus-bench as its controller), or
@@ -61,6 +61,7 @@ struct Options {
     unsigned signals = 2000;
     unsigned window = 64;
     unsigned timeout_ms = 10000;
+    unsigned repeat = 3;
     std::string afbusd;
     std::vector<std::string> buses;
     bool inject_loss = false;
@@ -82,7 +83,7 @@ struct Cell {
 {
     (void)std::fprintf(status == 0 ? stdout : stderr,
                        "usage: bus-bench [--quick] [--calls N] [--warmup N] [--signals N] [--window N]\n"
-                       "                 [--timeout MS] [--afbusd PATH] [--inject-loss] [dbus-daemon | dbus-broker | "
+                       "                 [--repeat N] [--timeout MS] [--afbusd PATH] [--inject-loss] [dbus-daemon | dbus-broker | "
                        "address=ADDRESS]...\n");
     std::exit(status); // NOLINT(concurrency-mt-unsafe): one thread; options come first
 }
@@ -121,6 +122,7 @@ Options parse_options(int argc, char **argv)
             o.signals = 100;
             o.window = 16;
             o.warmup = 20;
+            o.repeat = 1;
             warmup_set = true;
         } else if (a == "--calls") {
             o.calls = parse_count(a, value());
@@ -131,6 +133,8 @@ Options parse_options(int argc, char **argv)
             o.signals = parse_count(a, value());
         } else if (a == "--window") {
             o.window = parse_count(a, value());
+        } else if (a == "--repeat") {
+            o.repeat = parse_count(a, value());
         } else if (a == "--timeout") {
             o.timeout_ms = parse_count(a, value());
         } else if (a == "--inject-loss") {
@@ -221,6 +225,19 @@ void probe(const DbusBus &bus)
     }
 }
 
+double median(std::vector<double> v)
+{
+    if (v.empty()) {
+        return 0;
+    }
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    if (v.size() % 2 != 0) {
+        return *mid;
+    }
+    return (*mid + *std::max_element(v.begin(), mid)) / 2;
+}
+
 // Cost of column @b relative to column @ref: >1 means @b is slower.
 double cost_ratio(const Row &row, const Cell &b, const Cell &ref)
 {
@@ -300,8 +317,8 @@ int run(const Options &o)
 {
     set_io_timeout(std::chrono::milliseconds{o.timeout_ms});
     std::printf("bus-bench: %u calls (+%u warmup) per call row; %u signals per fan-out row, window %u for "
-                "rates; %ld CPUs\n",
-                o.calls, o.warmup, o.signals, o.window, ::sysconf(_SC_NPROCESSORS_ONLN));
+                "rates; median of %u runs; %ld CPUs\n",
+                o.calls, o.warmup, o.signals, o.window, o.repeat, ::sysconf(_SC_NPROCESSORS_ONLN));
     bool valid = print_load("before");
 
     const TempDir dir;
@@ -333,17 +350,33 @@ int run(const Options &o)
     std::vector<std::vector<Cell>> cells(rows.size(), std::vector<Cell>(buses.size()));
     bool all_delivered = true;
     const CpuSample cpu_before = sample_cpu(daemons);
-    // Row by row, every bus in turn: drifting load hits every column alike.
+    // Row by row, every bus in turn, --repeat times: drifting load hits
+    // every column alike. A cell's figure is the median of its runs, its
+    // counts the sum.
     for (std::size_t i = 0; i < rows.size(); ++i) {
+        std::vector<std::vector<double>> samples(buses.size());
+        std::vector<bool> failed(buses.size());
+        for (unsigned r = 0; r < o.repeat; ++r) {
+            for (std::size_t j = 0; j < buses.size(); ++j) {
+                if (failed[j]) {
+                    continue;
+                }
+                try {
+                    const Measurement m = rows[i].run(*buses[j]);
+                    cells[i][j].m.received += m.received;
+                    cells[i][j].m.expected += m.expected;
+                    samples[j].push_back(m.value);
+                } catch (const Failure &e) {
+                    (void)std::fprintf(stderr, "bus-bench: %s on %s: %s\n", rows[i].name.c_str(),
+                                       buses[j]->name().c_str(), e.what());
+                    failed[j] = true;
+                }
+            }
+        }
         for (std::size_t j = 0; j < buses.size(); ++j) {
             Cell &c = cells[i][j];
-            try {
-                c.m = rows[i].run(*buses[j]);
-                c.ok = c.m.received == c.m.expected;
-            } catch (const Failure &e) {
-                (void)std::fprintf(stderr, "bus-bench: %s on %s: %s\n", rows[i].name.c_str(),
-                                   buses[j]->name().c_str(), e.what());
-            }
+            c.ok = !failed[j] && c.m.received == c.m.expected;
+            c.m.value = median(samples[j]);
             all_delivered = all_delivered && c.ok;
         }
     }
