@@ -82,12 +82,11 @@ void Connection::authenticate(bool negotiate_unix_fd)
         if (sasl.state() != afbus::dbus::SaslState::running) {
             break;
         }
-        wait_readable(fd_.get(), "authentication");
-        const ssize_t n = ::read(fd_.get(), in_.data(), in_.size());
-        if (n <= 0) {
+        const std::size_t n = read_some(fd_.get(), in_.data(), in_.size(), "authentication");
+        if (n == 0) {
             throw Failure{"authentication: connection closed"};
         }
-        const std::string_view got{reinterpret_cast<const char *>(in_.data()), static_cast<std::size_t>(n)};
+        const std::string_view got{reinterpret_cast<const char *>(in_.data()), n};
         auto used = sasl.feed(got);
         if (!used) {
             throw Failure{"authentication: " + errc_text(used.error())};
@@ -95,7 +94,7 @@ void Connection::authenticate(bool negotiate_unix_fd)
         // What follows BEGIN belongs to the message stream (a server may
         // send nothing before our first message, but be ready for it).
         in_begin_ = *used;
-        in_end_ = static_cast<std::size_t>(n);
+        in_end_ = n;
     }
     if (sasl.state() != afbus::dbus::SaslState::authenticated) {
         throw Failure{"authentication: rejected (EXTERNAL)"};
@@ -173,18 +172,11 @@ void Connection::fill(std::size_t need)
         in_.resize(need);
     }
     while (in_end_ < need) {
-        wait_readable(fd_.get(), "waiting for a message");
-        const ssize_t n = ::read(fd_.get(), in_.data() + in_end_, in_.size() - in_end_);
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
-                continue;
-            }
-            fail_errno("read");
-        }
+        const std::size_t n = read_some(fd_.get(), in_.data() + in_end_, in_.size() - in_end_, "waiting for a message");
         if (n == 0) {
             throw Failure{"the bus closed the connection"};
         }
-        in_end_ += static_cast<std::size_t>(n);
+        in_end_ += n;
     }
 }
 

@@ -45,23 +45,14 @@ void send_packet(int fd, std::span<const std::byte> packet)
 // One packet into @buf; its size. A truncated packet is an error.
 std::size_t receive_packet(int fd, std::vector<std::byte> &buf)
 {
-    for (;;) {
-        wait_readable(fd, "waiting for a packet");
-        const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_TRUNC);
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
-                continue;
-            }
-            fail_errno("recv");
-        }
-        if (n == 0) {
-            throw Failure{"the peer closed the socket"};
-        }
-        if (static_cast<std::size_t>(n) > buf.size() || static_cast<std::size_t>(n) < header_size) {
-            throw Failure{"bad packet size " + std::to_string(n)};
-        }
-        return static_cast<std::size_t>(n);
+    const std::size_t n = read_some(fd, buf.data(), buf.size(), "waiting for a packet", true, MSG_TRUNC);
+    if (n == 0) {
+        throw Failure{"the peer closed the socket"};
     }
+    if (n > buf.size() || n < header_size) {
+        throw Failure{"bad packet size " + std::to_string(n)};
+    }
+    return n;
 }
 
 Kind kind_of(const std::vector<std::byte> &buf)

@@ -125,19 +125,26 @@ void write_all(int fd, const void *data, std::size_t size)
     }
 }
 
+std::size_t read_some(int fd, void *data, std::size_t size, std::string_view what, bool bounded, int recv_flags)
+{
+    for (;;) {
+        wait_readable(fd, what, bounded);
+        const ssize_t n = recv_flags < 0 ? ::read(fd, data, size) : ::recv(fd, data, size, recv_flags);
+        if (n >= 0) {
+            return static_cast<std::size_t>(n);
+        }
+        if (errno != EINTR && errno != EAGAIN) {
+            fail_errno(what);
+        }
+    }
+}
+
 bool read_exact(int fd, void *data, std::size_t size, std::string_view what, bool bounded)
 {
     auto *p = static_cast<char *>(data);
     std::size_t got = 0;
     while (got < size) {
-        wait_readable(fd, what, bounded);
-        const ssize_t n = ::read(fd, p + got, size - got);
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
-                continue;
-            }
-            fail_errno(what);
-        }
+        const std::size_t n = read_some(fd, p + got, size - got, what, bounded);
         if (n == 0) {
             if (got == 0) {
                 return false;
@@ -145,7 +152,7 @@ bool read_exact(int fd, void *data, std::size_t size, std::string_view what, boo
             throw Failure{std::string{what} + ": end of file after " + std::to_string(got) + " of " +
                           std::to_string(size) + " bytes"};
         }
-        got += static_cast<std::size_t>(n);
+        got += n;
     }
     return true;
 }

@@ -72,6 +72,14 @@ void wait_readable(int fd, std::string_view what, bool bounded = true);
 // Writes all of @data (EINTR retried); throws on error.
 void write_all(int fd, const void *data, std::size_t size);
 
+// One read(2) of at most @size bytes into @data, or recv(2) with
+// @recv_flags if they are not -1, after waiting until @fd is readable (at
+// most io_timeout() if @bounded); EINTR and EAGAIN are retried. Returns the
+// size read (which recv's MSG_TRUNC may make larger than @size), 0 at end
+// of file; throws on error.
+std::size_t read_some(int fd, void *data, std::size_t size, std::string_view what, bool bounded = true,
+                      int recv_flags = -1);
+
 // Reads exactly @size bytes, waiting at most io_timeout() for each chunk
 // if @bounded. Returns false on end of file before the first byte; throws
 // on timeout, error, or end of file in the middle.
