@@ -220,6 +220,8 @@ pid_t spawn(const std::vector<std::string> &argv, const std::vector<std::pair<in
             ::_exit(127);
         }
     }
+    // bus-bench ignores SIGPIPE; the daemon starts with the default.
+    (void)std::signal(SIGPIPE, SIG_DFL);
     ::execvp(args[0], args.data());
     (void)std::fprintf(stderr, "bus-bench: cannot run %s: %s\n", args[0],
                        std::generic_category().message(errno).c_str());
