@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// bus-bench: D-Bus buses side by side in one run, against the floor.
+//
+//   bus-bench [--quick] [--calls N] [--warmup N] [--signals N] [--window N]
+//             [--repeat N] [--timeout MS] [--afbusd PATH] [--inject-loss] [BUS...]
+//
+// BUS is dbus-daemon (started here with a generated configuration),
+// dbus-broker (started here, with bus-bench as its controller), or
+// address=<D-Bus address> of a bus that is already running; none given
+// means dbus-daemon and dbus-broker. --afbusd PATH starts that broker too.
+// The floor, raw AF_UNIX SOCK_SEQPACKET 2-process and 3-process (relay),
+// is always measured.
+//
+// Rows: method call round trip with a small and a 64 KiB payload; signal
+// fan-out to 1, 8 and 64 subscribers, as latency (one signal at a time) and
+// as throughput (signals per second delivered to all). Columns: each bus,
+// then each bus's cost relative to dbus-daemon, dbus-broker and the relay
+// floor (>1: slower). A second table shows every message counted; a
+// missing one fails the run (exit 1). The load average is printed before
+// and after: figures taken on a loaded machine are not valid.
+//
+// --timeout bounds every wait (a lost message fails the run instead of
+// hanging it); --inject-loss makes the sender skip one signal of the first
+// fan-out row, so that a test can see the loss caught.
+#include "bus.hpp"
+#include "connection.hpp"
+#include "cpu_use.hpp"
+#include "dbus_bus.hpp"
+#include "floor.hpp"
+#include "process.hpp"
+#include "scenario.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <csignal>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bus_bench {
+namespace {
+
+constexpr double max_valid_load = 0.5;
+// Share of the CPUs other processes may use during a run before its
+// figures are called invalid.
+constexpr double max_valid_others = 0.1;
+
+struct Options {
+    unsigned calls = 10000;
+    unsigned warmup = 1000;
+    unsigned signals = 2000;
+    unsigned window = 64;
+    unsigned timeout_ms = 10000;
+    unsigned repeat = 3;
+    std::string afbusd;
+    std::vector<std::string> buses;
+    bool inject_loss = false;
+};
+
+struct Row {
+    std::string name;
+    std::string unit;
+    bool rate = false; // higher is better
+    std::function<Measurement(Bus &)> run;
+};
+
+struct Cell {
+    bool ok = false;
+    Measurement m;
+};
+
+[[noreturn]] void usage(int status)
+{
+    (void)std::fprintf(status == 0 ? stdout : stderr,
+                       "usage: bus-bench [--quick] [--calls N] [--warmup N] [--signals N] [--window N]\n"
+                       "                 [--repeat N] [--timeout MS] [--afbusd PATH] [--inject-loss] [dbus-daemon | dbus-broker | "
+                       "address=ADDRESS]...\n");
+    std::exit(status); // NOLINT(concurrency-mt-unsafe): one thread; options come first
+}
+
+unsigned parse_count(std::string_view option, std::string_view text)
+{
+    unsigned v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || v == 0) {
+        (void)std::fprintf(stderr, "bus-bench: %.*s wants a positive number, not '%.*s'\n",
+                           static_cast<int>(option.size()), option.data(), static_cast<int>(text.size()),
+                           text.data());
+        usage(2);
+    }
+    return v;
+}
+
+Options parse_options(int argc, char **argv)
+{
+    Options o;
+    bool warmup_set = false;
+    const std::vector<std::string_view> args(argv + 1, argv + argc);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view a = args[i];
+        const auto value = [&]() -> std::string_view {
+            if (i + 1 >= args.size()) {
+                (void)std::fprintf(stderr, "bus-bench: %.*s needs a value\n", static_cast<int>(a.size()), a.data());
+                usage(2);
+            }
+            return args[++i];
+        };
+        if (a == "-h" || a == "--help") {
+            usage(0);
+        } else if (a == "--quick") {
+            o.calls = 200;
+            o.signals = 100;
+            o.window = 16;
+            o.warmup = 20;
+            o.repeat = 1;
+            warmup_set = true;
+        } else if (a == "--calls") {
+            o.calls = parse_count(a, value());
+        } else if (a == "--warmup") {
+            o.warmup = parse_count(a, value());
+            warmup_set = true;
+        } else if (a == "--signals") {
+            o.signals = parse_count(a, value());
+        } else if (a == "--window") {
+            o.window = parse_count(a, value());
+        } else if (a == "--repeat") {
+            o.repeat = parse_count(a, value());
+        } else if (a == "--timeout") {
+            o.timeout_ms = parse_count(a, value());
+        } else if (a == "--inject-loss") {
+            o.inject_loss = true;
+        } else if (a == "--afbusd") {
+            o.afbusd = value();
+        } else if (a == "dbus-daemon" || a == "dbus-broker" || a.starts_with("address=")) {
+            o.buses.emplace_back(a);
+        } else {
+            (void)std::fprintf(stderr, "bus-bench: unknown bus or option '%.*s'\n", static_cast<int>(a.size()),
+                               a.data());
+            usage(2);
+        }
+    }
+    if (!warmup_set) {
+        o.warmup = std::max(1U, o.calls / 10);
+    }
+    if (o.buses.empty() && o.afbusd.empty()) {
+        o.buses = {"dbus-daemon", "dbus-broker"};
+    }
+    return o;
+}
+
+std::vector<Row> make_rows(const Options &o)
+{
+    std::vector<Row> rows;
+    constexpr std::size_t small = 64;
+    constexpr std::size_t large = std::size_t{64} * 1024;
+    rows.push_back({"call 64 B", "us/call", false,
+                    [o](Bus &b) { return run_call(b, small, o.calls, o.warmup); }});
+    rows.push_back({"call 64 KiB", "us/call", false,
+                    [o](Bus &b) { return run_call(b, large, o.calls, o.warmup); }});
+    constexpr std::array<unsigned, 3> fanouts{1, 8, 64};
+    for (const unsigned n : fanouts) {
+        // --inject-loss: the first fan-out row loses its middle signal.
+        const unsigned drop = o.inject_loss && n == fanouts.front() ? o.signals / 2 : drop_none;
+        rows.push_back({"signal x" + std::to_string(n) + " latency", "us/signal", false,
+                        [o, n, drop](Bus &b) { return run_fanout(b, n, o.signals, 1, drop); }});
+    }
+    for (const unsigned n : fanouts) {
+        rows.push_back({"signal x" + std::to_string(n) + " rate", "signals/s", true,
+                        [o, n](Bus &b) { return run_fanout(b, n, o.signals, o.window); }});
+    }
+    return rows;
+}
+
+std::array<double, 3> load()
+{
+    std::array<double, 3> l{};
+    if (::getloadavg(l.data(), 3) != 3) {
+        l = {-1, -1, -1};
+    }
+    return l;
+}
+
+bool print_load(const char *when)
+{
+    const auto l = load();
+    std::printf("load average %s: %.2f %.2f %.2f\n", when, l[0], l[1], l[2]);
+    if (l[0] > max_valid_load) {
+        std::printf("WARNING: load %.2f > %.1f %s: other work shares the CPUs; latency figures are not valid\n",
+                    l[0], max_valid_load, when);
+        return false;
+    }
+    return true;
+}
+
+std::unique_ptr<DbusBus> start_bus(const std::string &spec, const TempDir &dir, unsigned &addresses)
+{
+    if (spec == "dbus-daemon") {
+        return start_dbus_daemon(dir);
+    }
+    if (spec == "dbus-broker") {
+        return start_dbus_broker(dir);
+    }
+    ++addresses;
+    const std::string name = addresses == 1 ? "addr" : "addr" + std::to_string(addresses);
+    return std::make_unique<DbusBus>(name, spec.substr(std::string_view{"address="}.size()));
+}
+
+// A bus that cannot be reached is a reason to stop before measuring.
+void probe(const DbusBus &bus)
+{
+    try {
+        (void)Connection::open(bus.address()).hello();
+    } catch (const Failure &e) {
+        throw Failure{bus.name() + " (" + bus.address() + "): " + e.what()};
+    }
+}
+
+double median(std::vector<double> v)
+{
+    if (v.empty()) {
+        return 0;
+    }
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    if (v.size() % 2 != 0) {
+        return *mid;
+    }
+    return (*mid + *std::max_element(v.begin(), mid)) / 2;
+}
+
+// Cost of column @b relative to column @ref: >1 means @b is slower.
+double cost_ratio(const Row &row, const Cell &b, const Cell &ref)
+{
+    if (!b.ok || !ref.ok || b.m.value <= 0 || ref.m.value <= 0) {
+        return 0;
+    }
+    return row.rate ? ref.m.value / b.m.value : b.m.value / ref.m.value;
+}
+
+void print_tables(const std::vector<Row> &rows, const std::vector<std::unique_ptr<Bus>> &buses,
+                  const std::vector<std::vector<Cell>> &cells)
+{
+    // Ratio columns: every D-Bus bus against each reference present.
+    struct RatioColumn {
+        std::size_t bus;
+        std::size_t ref;
+        std::string heading;
+    };
+    std::vector<std::size_t> refs;
+    for (std::size_t j = 0; j < buses.size(); ++j) {
+        const std::string n = buses[j]->name();
+        if (n == "daemon" || n == "broker" || n == "floor3p") {
+            refs.push_back(j);
+        }
+    }
+    std::vector<RatioColumn> ratios;
+    for (std::size_t j = 0; j < buses.size(); ++j) {
+        if (buses[j]->name().starts_with("floor")) {
+            continue;
+        }
+        for (const std::size_t r : refs) {
+            if (r != j) {
+                ratios.push_back({j, r, buses[j]->name() + "/" + buses[r]->name()});
+            }
+        }
+    }
+
+    std::printf("\n%-20s %-10s", "scenario", "unit");
+    for (const auto &b : buses) {
+        std::printf(" %10s", b->name().c_str());
+    }
+    for (const RatioColumn &c : ratios) {
+        std::printf(" %15s", c.heading.c_str());
+    }
+    std::printf("\n");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        std::printf("%-20s %-10s", rows[i].name.c_str(), rows[i].unit.c_str());
+        for (const Cell &c : cells[i]) {
+            if (c.ok) {
+                std::printf(rows[i].rate ? " %10.0f" : " %10.1f", c.m.value);
+            } else {
+                std::printf(" %10s", "FAILED");
+            }
+        }
+        for (const RatioColumn &c : ratios) {
+            std::printf(" %14.2fx", cost_ratio(rows[i], cells[i][c.bus], cells[i][c.ref]));
+        }
+        std::printf("\n");
+    }
+
+    std::printf("\nDelivered (messages received / expected)\n%-20s", "scenario");
+    for (const auto &b : buses) {
+        std::printf(" %13s", b->name().c_str());
+    }
+    std::printf("\n");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        std::printf("%-20s", rows[i].name.c_str());
+        for (const Cell &c : cells[i]) {
+            const std::string d = std::to_string(c.m.received) + "/" + std::to_string(c.m.expected);
+            std::printf(" %13s", d.c_str());
+        }
+        std::printf("\n");
+    }
+}
+
+int run(const Options &o)
+{
+    set_io_timeout(std::chrono::milliseconds{o.timeout_ms});
+    std::printf("bus-bench: %u calls (+%u warmup) per call row; %u signals per fan-out row, window %u for "
+                "rates; median of %u runs; %ld CPUs\n",
+                o.calls, o.warmup, o.signals, o.window, o.repeat, ::sysconf(_SC_NPROCESSORS_ONLN));
+    bool valid = print_load("before");
+
+    const TempDir dir;
+    std::vector<std::unique_ptr<Bus>> buses;
+    unsigned addresses = 0;
+    std::vector<std::unique_ptr<DbusBus>> started;
+    started.reserve(o.buses.size() + 1);
+    for (const std::string &spec : o.buses) {
+        started.push_back(start_bus(spec, dir, addresses));
+    }
+    if (!o.afbusd.empty()) {
+        started.push_back(start_afbusd(o.afbusd, dir));
+    }
+    std::vector<pid_t> daemons;
+    for (auto &b : started) {
+        probe(*b);
+        if (b->daemon() > 0) {
+            daemons.push_back(b->daemon());
+        }
+        std::printf("%-8s %s\n", b->name().c_str(), b->address().c_str());
+        buses.push_back(std::move(b));
+    }
+    buses.push_back(std::make_unique<FloorBus>(false));
+    buses.push_back(std::make_unique<FloorBus>(true));
+    std::printf("floor2p  AF_UNIX SOCK_SEQPACKET, 2 processes (sender writes to each subscriber)\n"
+                "floor3p  AF_UNIX SOCK_SEQPACKET, 3 processes (a relay forwards, as a bus does)\n");
+
+    const std::vector<Row> rows = make_rows(o);
+    std::vector<std::vector<Cell>> cells(rows.size(), std::vector<Cell>(buses.size()));
+    bool all_delivered = true;
+    const CpuSample cpu_before = sample_cpu(daemons);
+    // Row by row, every bus in turn, --repeat times: drifting load hits
+    // every column alike. A cell's figure is the median of its runs, its
+    // counts the sum.
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        std::vector<std::vector<double>> samples(buses.size());
+        std::vector<bool> failed(buses.size());
+        for (unsigned r = 0; r < o.repeat; ++r) {
+            for (std::size_t j = 0; j < buses.size(); ++j) {
+                if (failed[j]) {
+                    continue;
+                }
+                try {
+                    const Measurement m = rows[i].run(*buses[j]);
+                    cells[i][j].m.received += m.received;
+                    cells[i][j].m.expected += m.expected;
+                    samples[j].push_back(m.value);
+                } catch (const Failure &e) {
+                    (void)std::fprintf(stderr, "bus-bench: %s on %s: %s\n", rows[i].name.c_str(),
+                                       buses[j]->name().c_str(), e.what());
+                    failed[j] = true;
+                }
+            }
+        }
+        for (std::size_t j = 0; j < buses.size(); ++j) {
+            Cell &c = cells[i][j];
+            c.ok = !failed[j] && c.m.received == c.m.expected;
+            c.m.value = median(samples[j]);
+            all_delivered = all_delivered && c.ok;
+        }
+    }
+    const CpuUse cpu = cpu_use(cpu_before, sample_cpu(daemons));
+    print_tables(rows, buses, cells);
+    std::printf("\nCPU time during the measurements: %.1f s available, %.1f s used by bus-bench and its buses, "
+                "%.1f s (%.0f%%) by other processes\n",
+                cpu.capacity, cpu.ours, cpu.others, cpu.capacity > 0 ? 100 * cpu.others / cpu.capacity : 0.0);
+    if (cpu.others > max_valid_others * cpu.capacity) {
+        std::printf("WARNING: other processes used more than %.0f%% of the CPUs: figures are not valid\n",
+                    100 * max_valid_others);
+        valid = false;
+    }
+    valid = print_load("after") && valid;
+    if (!all_delivered) {
+        std::printf("FAILED: not every message arrived (see above)\n");
+        return 1;
+    }
+    std::printf("every message arrived%s\n", valid ? "" : "; the machine was loaded: figures not valid");
+    return 0;
+}
+
+} // namespace
+} // namespace bus_bench
+
+int main(int argc, char **argv)
+{
+    const bus_bench::Options o = bus_bench::parse_options(argc, argv);
+    // A bus or peer that goes away is an error to report, not a signal to
+    // die of.
+    (void)std::signal(SIGPIPE, SIG_IGN);
+    try {
+        return bus_bench::run(o);
+    } catch (const std::exception &e) {
+        (void)std::fprintf(stderr, "bus-bench: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Who used the CPUs during a run: the whole machine (/proc/stat) against
+// this process, every role it reaped and the daemons it started. What is
+// left is other work, which makes latency figures invalid; broker.md asks
+// for it to be reported, not just the load average.
+#ifndef BUS_BENCH_CPU_USE_HPP
+#define BUS_BENCH_CPU_USE_HPP
+
+#include <sys/types.h>
+
+#include <vector>
+
+namespace bus_bench {
+
+struct CpuSample {
+    double wall = 0;    // seconds, monotonic
+    double busy = 0;    // CPU-seconds the machine spent not idle
+    double ours = 0;    // CPU-seconds of this process tree
+};
+
+// @daemons: the daemons this process started and has not reaped yet.
+CpuSample sample_cpu(const std::vector<pid_t> &daemons);
+
+struct CpuUse {
+    double capacity = 0; // CPU-seconds the machine had (wall time x CPUs)
+    double ours = 0;
+    double others = 0;   // busy minus ours, at least 0
+};
+
+CpuUse cpu_use(const CpuSample &before, const CpuSample &after);
+
+} // namespace bus_bench
+
+#endif // BUS_BENCH_CPU_USE_HPP
