@@ -859,16 +859,72 @@ TEST_F(bus, eavesdrop_permission)
 	});
 }
 
-TEST(module_unload_in_use)
+/* @mod's reference count, or -1 when it is not loaded. */
+static int module_refcnt(const char *mod)
+{
+	char path[64];
+	int n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", mod);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Unloads @mod once its last user is gone. A closed socket drops its
+ * module reference when the sock is freed, which may come a little after
+ * close() returns, so "in use" is retried for up to 10 s.
+ */
+static int unload_module(const char *mod)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (!syscall(SYS_delete_module, mod, O_NONBLOCK))
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EBUSY)
+			return -errno;
+		usleep(10000);
+	}
+	return -EBUSY;
+}
+
+/*
+ * The module's life, when AF_BUS is built as one: a socket pins it (unload
+ * refused), the last close releases it, socket(AF_BUS) loads it again
+ * through its net-pf-46 alias and a BUS_PROTO_DBUS socket loads nfdbus
+ * through net-pf-46-proto-1. nfdbus uses af_bus, so it leaves first.
+ */
+TEST(module_lifetime)
 {
 	int fd;
 
-	if (access("/sys/module/af_bus/refcnt", F_OK))
+	if (module_refcnt("af_bus") < 0)
 		SKIP(return, "AF_BUS is not a loaded module");
+	if (module_refcnt("nfdbus") >= 0)
+		ASSERT_EQ(0, unload_module("nfdbus"));
+
 	fd = bus_socket(BUS_PROTO_NONE);
 	ASSERT_LE(0, fd);
+	EXPECT_LE(1, module_refcnt("af_bus"));
 	EXPECT_EQ(-1, syscall(SYS_delete_module, "af_bus", O_NONBLOCK));
 	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY);
+	EXPECT_EQ(0, access("/sys/module/af_bus", F_OK));
+	close(fd);
+
+	ASSERT_EQ(0, unload_module("af_bus"));
+	EXPECT_EQ(-1, module_refcnt("af_bus"));
+
+	fd = bus_socket(BUS_PROTO_DBUS);
+	ASSERT_LE(0, fd) TH_LOG("no autoload: is modprobe reachable?");
+	EXPECT_LE(1, module_refcnt("af_bus"));
+	EXPECT_LE(0, module_refcnt("nfdbus"));
 	close(fd);
 }
 

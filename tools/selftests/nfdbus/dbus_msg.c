@@ -10,13 +10,14 @@
 
 struct writer {
 	uint8_t *buf;
+	size_t size;
 	size_t pos;
 	int overflow;
 };
 
 static void put(struct writer *w, const void *p, size_t n)
 {
-	if (w->pos + n > DBUS_MSG_MAX) {
+	if (w->pos + n > w->size) {
 		w->overflow = 1;
 		return;
 	}
@@ -70,10 +71,10 @@ static void put_field(struct writer *w, uint8_t code, char sig,
 		put_string(w, s);
 }
 
-int dbus_build(uint8_t *buf, const struct dbus_hdr *h,
-	       const struct dbus_arg *args, unsigned int nargs)
+int dbus_build_size(uint8_t *buf, size_t size, const struct dbus_hdr *h,
+		    const struct dbus_arg *args, unsigned int nargs)
 {
-	struct writer w = { .buf = buf };
+	struct writer w = { .buf = buf, .size = size };
 	uint8_t fixed[4] = { 'l', h->type, 0, 1 };
 	char sig[64] = "";
 	size_t fields_start, body_start;
@@ -113,6 +114,12 @@ int dbus_build(uint8_t *buf, const struct dbus_hdr *h,
 	buf[6] = (w.pos - body_start) >> 16;
 	buf[7] = (w.pos - body_start) >> 24;
 	return w.pos;
+}
+
+int dbus_build(uint8_t *buf, const struct dbus_hdr *h,
+	       const struct dbus_arg *args, unsigned int nargs)
+{
+	return dbus_build_size(buf, DBUS_MSG_MAX, h, args, nargs);
 }
 
 uint32_t dbus_serial(const uint8_t *buf, size_t len)

@@ -41,6 +41,10 @@ struct dbus_arg {
 int dbus_build(uint8_t *buf, const struct dbus_hdr *h,
 	       const struct dbus_arg *args, unsigned int nargs);
 
+/* The same into @buf of @size bytes, for messages larger than usual. */
+int dbus_build_size(uint8_t *buf, size_t size, const struct dbus_hdr *h,
+		    const struct dbus_arg *args, unsigned int nargs);
+
 /* The serial of a marshalled message, 0 if @len is too short. */
 uint32_t dbus_serial(const uint8_t *buf, size_t len);
 

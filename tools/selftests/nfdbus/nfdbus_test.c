@@ -395,6 +395,63 @@ TEST_F(bus, stats_exact)
 }
 
 /*
+ * A message larger than a head allocation (about 16 KiB) reaches the hook
+ * in a paged skb, which nfdbus copies to its scratch buffer to parse: the
+ * rule still picks the one peer that wants it, the message arrives intact,
+ * and a large message whose header lies about its length is dropped.
+ */
+TEST_F(bus, large_message_in_paged_skb)
+{
+	enum { BIG = 60 * 1024 };
+	struct dbus_hdr h = {
+		.type = DBUS_SIGNAL, .serial = 7, .path = "/o",
+		.interface = "org.e.I", .member = "Big",
+	};
+	struct dbus_arg arg = { 's', NULL };
+	struct nfdbus_stats st;
+	uint8_t *msg, *got;
+	char *text;
+	uint32_t body;
+	int len, i;
+
+	msg = malloc(BIG + 512);
+	got = malloc(BIG + 512);
+	text = malloc(BIG);
+	ASSERT_TRUE(msg && got && text);
+	memset(text, 'x', BIG - 1);
+	text[BIG - 1] = 0;
+	arg.value = text;
+	h.sender = self->name[0];
+	len = dbus_build_size(msg, BIG + 512, &h, &arg, 1);
+	ASSERT_LT(BIG, len);
+
+	ASSERT_EQ(0, add_match(self, 1, "member='Big'"));
+	ASSERT_EQ(0, add_match(self, 2, "member='Small'"));
+	ASSERT_EQ(len, bus_send(self->p[0].fd, MCAST, msg, len, 0));
+	ASSERT_EQ(len, bus_recv(self->p[1].fd, NULL, got, BIG + 512,
+				MSG_DONTWAIT));
+	EXPECT_EQ(0, memcmp(msg, got, len));
+	for (i = 0; i < NPEERS; i++)
+		EXPECT_EQ(0, bus_drain(self->p[i].fd));
+
+	/* The body length (bytes 4..7) now claims 8 bytes more than sent. */
+	memcpy(&body, msg + 4, 4);
+	body += 8;
+	memcpy(msg + 4, &body, 4);
+	ASSERT_EQ(len, bus_send(self->p[0].fd, MCAST, msg, len, 0));
+	for (i = 0; i < NPEERS; i++)
+		EXPECT_EQ(0, bus_drain(self->p[i].fd));
+
+	ASSERT_EQ(0, nfdbus_get_stats(&self->nl, &self->m, &st));
+	EXPECT_EQ((uint64_t)NPEERS, st.c[NFDBUS_STATS_PARSED]);
+	EXPECT_EQ(1ULL, st.c[NFDBUS_STATS_ACCEPTED]);
+	EXPECT_EQ((uint64_t)NPEERS, st.c[NFDBUS_STATS_DROPPED_MALFORMED]);
+	free(text);
+	free(got);
+	free(msg);
+}
+
+/*
  * Invalid requests: EINVAL, or ERANGE where the netlink core finds an
  * integer or a length out of range, always with an extended ack.
  */
