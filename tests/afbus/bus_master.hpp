@@ -11,6 +11,7 @@
 #ifndef TESTS_AFBUS_BUS_MASTER_HPP
 #define TESTS_AFBUS_BUS_MASTER_HPP
 
+#include <afbus/dbus/message.hpp>
 #include <afbus/nfdbus.hpp>
 #include <afbus/socket.hpp>
 

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <string>
@@ -103,7 +105,13 @@ TEST_F(CApiTest, SyncCallAndErrorReply)
 
     const Built fail{"Fail", "x"};
     ASSERT_EQ(afbus_conn_call(conn, fail.data, fail.length, nullptr, 0, 5000, &reply), -EREMOTEIO);
-    ASSERT_EQ(reply, nullptr);
+    ASSERT_NE(reply, nullptr);
+    EXPECT_EQ(string_arg(reply), "failed on purpose");
+    afbus_msg_free(reply);
+
+    const Built silent{"Silent", "x"};
+    ASSERT_EQ(afbus_conn_call(conn, silent.data, silent.length, nullptr, 0, 100, &reply), -ETIMEDOUT);
+    EXPECT_EQ(reply, nullptr);
 }
 
 TEST_F(CApiTest, AsyncCallsOnALoopAndCancel)

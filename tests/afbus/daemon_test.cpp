@@ -15,6 +15,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -83,7 +84,7 @@ TEST_F(DaemonTest, ErrorsComeBackWithTheirNames)
     service->run_in_thread();
     auto failed = client->call(call_header(service_name, "Fail"), dbus::Writer{}, 5s);
     ASSERT_FALSE(failed);
-    EXPECT_EQ(failed.error().code, std::errc::remote_io_error);
+    EXPECT_EQ(failed.error().code, std::error_code(EREMOTEIO, std::system_category()));
     EXPECT_EQ(failed.error().name, "org.afbus.Error.Failed");
     EXPECT_EQ(failed.error().text, "failed on purpose");
 
@@ -215,7 +216,7 @@ TEST_P(DaemonLoopTest, ManyAsyncCallsOnOneLoop)
         Connection &from = i % 2 == 0 ? *client : *second;
         const std::string text = "call " + std::to_string(i);
         auto id = from.call_async(call_header(service_name, "Echo"), string_body(text), 10s,
-                                  [&, text](CallResult<IncomingMessage> &&r) {
+                                  [&, text](const CallResult<IncomingMessage> &r) {
                                       ++done;
                                       if (!r || first_string(r->message()) != text) {
                                           ++wrong;
@@ -238,7 +239,7 @@ TEST_P(DaemonLoopTest, CancelAndTimeoutOnTheLoop)
     ASSERT_TRUE((*loop)->add(*client));
     ASSERT_TRUE((*loop)->add(service->connection()));
     std::vector<std::error_code> outcomes;
-    auto record = [&](CallResult<IncomingMessage> &&r) { outcomes.push_back(r ? std::error_code{} : r.error().code); };
+    auto record = [&](const CallResult<IncomingMessage> &r) { outcomes.push_back(r ? std::error_code{} : r.error().code); };
     auto cancelled = client->call_async(call_header(service_name, "Silent"), dbus::Writer{}, 10s, record);
     auto timed_out = client->call_async(call_header(service_name, "Silent"), dbus::Writer{}, 150ms, record);
     ASSERT_TRUE(cancelled && timed_out);
@@ -265,7 +266,7 @@ TEST_P(DaemonLoopTest, SignalsDispatchOnTheLoop)
     ASSERT_TRUE((*loop)->add(service->connection()));
     for (int i = 0; i < 10; ++i) {
         ASSERT_TRUE(client->call_async(call_header(service_name, "Emit"), string_body("x"), 5s,
-                                       [](CallResult<IncomingMessage> &&) {}));
+                                       [](const CallResult<IncomingMessage> &) {}));
     }
     auto finished = (*loop)->run_until([&] { return got == 10; }, 10s);
     ASSERT_TRUE(finished && *finished);

@@ -398,7 +398,7 @@ TEST_F(AfBusConnectionTest, AsyncCallsOnTheLoop)
     for (int i = 0; i < calls; ++i) {
         const std::string text = std::to_string(i);
         ASSERT_TRUE(client->call_async(call_header(service->connection().unique_name(), "Echo"), string_body(text), 10s,
-                                       [&, text](CallResult<IncomingMessage> &&r) {
+                                       [&, text](const CallResult<IncomingMessage> &r) {
                                            ++done;
                                            ok += r && first_string(r->message()) == text ? 1 : 0;
                                        }));

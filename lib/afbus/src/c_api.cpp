@@ -116,11 +116,14 @@ int afbus_conn_call(afbus_conn *conn, const void *message, size_t length, const 
 {
     *reply = nullptr;
     auto r = conn->conn->call_message(copy_message(message, length), timeout_of(timeout_ms), fd_span(fds, nfds));
-    if (r) {
-        *reply = new (std::nothrow) afbus_msg{std::move(*r)};
-        return *reply == nullptr ? -ENOMEM : 0;
+    IncomingMessage *got = r ? &*r : r.error().reply.get();
+    if (got != nullptr) {
+        *reply = new (std::nothrow) afbus_msg{std::move(*got)};
+        if (*reply == nullptr) {
+            return -ENOMEM;
+        }
     }
-    return to_errno(r.error().code);
+    return r ? 0 : to_errno(r.error().code);
 }
 
 long afbus_conn_call_async(afbus_conn *conn, const void *message, size_t length, const int *fds, unsigned nfds,
@@ -128,12 +131,14 @@ long afbus_conn_call_async(afbus_conn *conn, const void *message, size_t length,
 {
     auto id = conn->conn->call_message_async(
         copy_message(message, length), timeout_of(timeout_ms),
-        [conn, handler, userdata](CallResult<IncomingMessage> &&r) {
-            if (r) {
-                afbus_msg msg{std::move(*r)};
-                handler(conn, 0, &msg, userdata);
+        [conn, handler, userdata](CallResult<IncomingMessage> r) {
+            IncomingMessage *got = r ? &*r : r.error().reply.get();
+            const int error = r ? 0 : to_errno(r.error().code);
+            if (got != nullptr) {
+                afbus_msg msg{std::move(*got)};
+                handler(conn, error, &msg, userdata);
             } else {
-                handler(conn, to_errno(r.error().code), nullptr, userdata);
+                handler(conn, error, nullptr, userdata);
             }
         },
         fd_span(fds, nfds));

@@ -574,6 +574,7 @@ bool Connection::complete_call(IncomingMessage &msg)
         if (r.peek_type() == 's') {
             err.text = std::string{r.get_string().value_or("")};
         }
+        err.reply = std::make_shared<IncomingMessage>(std::move(msg));
         finish_call(serial, std::unexpected{std::move(err)});
     } else {
         finish_call(serial, std::move(msg));
@@ -697,11 +698,19 @@ CallResult<IncomingMessage> Connection::call_message(std::vector<std::byte> mess
 {
     std::optional<CallResult<IncomingMessage>> slot;
     auto id = register_call(std::move(message), timeout, fds,
-                            [&slot](CallResult<IncomingMessage> &&r) { slot = std::move(r); }, true);
+                            [&slot](CallResult<IncomingMessage> r) { slot = std::move(r); }, true);
     if (!id) {
         return std::unexpected{CallError{.code = id.error(), .name = {}, .text = {}}};
     }
-    const auto deadline = pending_.at(*id).deadline;
+    const auto it = pending_.find(*id);
+    if (it == pending_.end()) {
+        // Failed while being sent (the message was refused).
+        if (slot) {
+            return std::move(*slot);
+        }
+        return std::unexpected{CallError{.code = errno_code(-EPROTO), .name = {}, .text = {}}};
+    }
+    const auto deadline = it->second.deadline;
     while (!slot) {
         if (Clock::now() >= deadline) {
             finish_call(*id, std::unexpected{CallError{.code = errno_code(-ETIMEDOUT), .name = {}, .text = {}}});

@@ -14,6 +14,20 @@ CallError local_error(int negative_errno)
     return CallError{.code = errno_code(negative_errno), .name = {}, .text = {}};
 }
 
+// The u that a RequestName or ReleaseName reply carries.
+CallResult<std::uint32_t> uint32_reply(CallResult<IncomingMessage> reply)
+{
+    if (!reply) {
+        return std::unexpected{std::move(reply.error())};
+    }
+    auto r = reply->reader();
+    auto code = r.get_uint32();
+    if (!code) {
+        return std::unexpected{local_error(-EPROTO)};
+    }
+    return *code;
+}
+
 } // namespace
 
 CallResult<IncomingMessage> Connection::bus_call(std::string_view member, const dbus::Writer &body,
@@ -66,13 +80,11 @@ CallResult<NameReply> Connection::request_name(std::string_view name, std::uint3
     dbus::Writer body;
     body.put_string(name);
     body.put_uint32(flags);
-    auto reply = bus_call("RequestName", body, timeout);
-    if (!reply) {
-        return std::unexpected{reply.error()};
+    auto code = uint32_reply(bus_call("RequestName", body, timeout));
+    if (!code) {
+        return std::unexpected{std::move(code.error())};
     }
-    auto r = reply->reader();
-    auto code = r.get_uint32();
-    if (!code || *code < 1 || *code > 4) {
+    if (*code < 1 || *code > 4) {
         return std::unexpected{local_error(-EPROTO)};
     }
     return static_cast<NameReply>(*code);
@@ -82,16 +94,7 @@ CallResult<std::uint32_t> Connection::release_name(std::string_view name, std::c
 {
     dbus::Writer body;
     body.put_string(name);
-    auto reply = bus_call("ReleaseName", body, timeout);
-    if (!reply) {
-        return std::unexpected{reply.error()};
-    }
-    auto r = reply->reader();
-    auto code = r.get_uint32();
-    if (!code) {
-        return std::unexpected{local_error(-EPROTO)};
-    }
-    return *code;
+    return uint32_reply(bus_call("ReleaseName", body, timeout));
 }
 
 } // namespace afbus

@@ -62,8 +62,10 @@ Received receive_with_fds(const Syscalls &sys, int fd, sockaddr *name, socklen_t
         msg.msg_namelen = name != nullptr ? name_len : 0;
         msg.msg_iov = &iov;
         msg.msg_iovlen = 1;
-        msg.msg_control = control.bytes.data();
-        msg.msg_controllen = control.bytes.size();
+        if ((flags & MSG_PEEK) == 0) { // a peek would install copies of the fds
+            msg.msg_control = control.bytes.data();
+            msg.msg_controllen = control.bytes.size();
+        }
         r.bytes = sys.recvmsg(sys.context, fd, &msg, flags);
     } while (r.bytes == -EINTR);
     if (r.bytes < 0) {

@@ -11,8 +11,8 @@
 #include <linux/netfilter/nfdbus.h>
 #include <linux/netlink.h>
 
-#include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 namespace afbus {

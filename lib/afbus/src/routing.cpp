@@ -88,7 +88,7 @@ void Connection::resolve_name(const std::string &name)
         dbus::Writer body;
         body.put_string(rule);
         auto bytes = dbus::build_message(add, body);
-        if (bytes && register_call(std::move(*bytes), default_call_timeout, {}, [](CallResult<IncomingMessage> &&) {},
+        if (bytes && register_call(std::move(*bytes), default_call_timeout, {}, [](const CallResult<IncomingMessage> &) {},
                                    true)) {
             watched_names_.insert(name);
         }
@@ -98,7 +98,7 @@ void Connection::resolve_name(const std::string &name)
     dbus::Writer body;
     body.put_string(name);
     auto bytes = dbus::build_message(get, body);
-    auto on_reply = [this, name](CallResult<IncomingMessage> &&reply) {
+    auto on_reply = [this, name](const CallResult<IncomingMessage> &reply) {
         std::optional<std::uint64_t> address;
         if (reply) {
             auto r = reply->reader();

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -64,6 +65,26 @@ Result<Fd> open_socket(const Syscalls &sys, int protocol, bool nonblocking)
         return fail(fd);
     }
     return Fd{fd, sys};
+}
+
+// getsockopt(SOL_BUS, @option) of an int.
+Result<int> int_option(const Syscalls &sys, int fd, int option)
+{
+    int value = 0;
+    socklen_t len = sizeof(value);
+    const int ret = sys.getsockopt(sys.context, fd, SOL_BUS, option, &value, &len);
+    if (ret < 0) {
+        return fail(ret);
+    }
+    return value;
+}
+
+Result<bool> flag(const Result<int> &value)
+{
+    if (!value) {
+        return std::unexpected{value.error()};
+    }
+    return *value != 0;
 }
 
 Result<void> set_nonblocking_fd(const Syscalls &sys, int fd, bool on)
@@ -188,13 +209,7 @@ Result<std::vector<std::uint64_t>> BusSocket::addresses() const
 
 Result<int> BusSocket::get_int(int option) const
 {
-    int value = 0;
-    socklen_t len = sizeof(value);
-    const int ret = sys_->getsockopt(sys_->context, fd(), SOL_BUS, option, &value, &len);
-    if (ret < 0) {
-        return fail(ret);
-    }
-    return value;
+    return int_option(*sys_, fd(), option);
 }
 
 Result<void> BusSocket::set_option(int option, const void *value, std::size_t size) const
@@ -204,12 +219,12 @@ Result<void> BusSocket::set_option(int option, const void *value, std::size_t si
 
 Result<bool> BusSocket::joined() const
 {
-    return get_int(BUS_GET_JOINED).transform([](int v) { return v != 0; });
+    return flag(get_int(BUS_GET_JOINED));
 }
 
 Result<bool> BusSocket::eavesdropping() const
 {
-    return get_int(BUS_GET_EAVESDROP).transform([](int v) { return v != 0; });
+    return flag(get_int(BUS_GET_EAVESDROP));
 }
 
 Result<int> BusSocket::queue_length() const
@@ -342,24 +357,12 @@ Result<void> BusMaster::set_max_queue_length(int messages) const
 
 Result<int> BusMaster::send_buffer() const
 {
-    int value = 0;
-    socklen_t len = sizeof(value);
-    const int ret = sys_->getsockopt(sys_->context, fd(), SOL_BUS, BUS_GET_SENDBUF, &value, &len);
-    if (ret < 0) {
-        return fail(ret);
-    }
-    return value;
+    return int_option(*sys_, fd(), BUS_GET_SENDBUF);
 }
 
 Result<int> BusMaster::max_queue_length() const
 {
-    int value = 0;
-    socklen_t len = sizeof(value);
-    const int ret = sys_->getsockopt(sys_->context, fd(), SOL_BUS, BUS_GET_MAXQLEN, &value, &len);
-    if (ret < 0) {
-        return fail(ret);
-    }
-    return value;
+    return int_option(*sys_, fd(), BUS_GET_MAXQLEN);
 }
 
 Result<void> BusMaster::set_nonblocking(bool on) const

@@ -34,6 +34,7 @@
 #include <afbus/result.hpp>
 #include <afbus/socket.hpp>
 #include <afbus/syscalls.hpp>
+#include <afbus/dbus/address.hpp>
 #include <afbus/dbus/match.hpp>
 #include <afbus/dbus/message.hpp>
 #include <afbus/dbus/writer.hpp>
@@ -93,6 +94,8 @@ struct CallError {
     std::error_code code;
     std::string name; // the D-Bus error name, for EREMOTEIO
     std::string text; // the error's first string argument, if any
+    // For EREMOTEIO, the error reply itself (its other arguments, fds).
+    std::shared_ptr<IncomingMessage> reply;
 };
 
 template <typename T>
@@ -102,7 +105,7 @@ using CallResult = std::expected<T, CallError>;
 using CallId = std::uint32_t;
 using MatchId = std::uint64_t;
 
-using ReplyHandler = std::function<void(CallResult<IncomingMessage> &&reply)>;
+using ReplyHandler = std::function<void(CallResult<IncomingMessage> reply)>;
 using MessageHandler = std::function<void(IncomingMessage &message)>;
 
 // RequestName flags and replies (the D-Bus specification's values).
@@ -111,18 +114,22 @@ inline constexpr std::uint32_t name_replace_existing = 0x2;
 inline constexpr std::uint32_t name_do_not_queue = 0x4;
 enum class NameReply : std::uint32_t { primary_owner = 1, in_queue = 2, exists = 3, already_owner = 4 };
 
+// How to open a Connection (outside the class so that it can be a default
+// argument of its members).
+struct ConnectionOptions {
+    const Syscalls *syscalls = &real_syscalls();
+    bool negotiate_unix_fd = true;
+    // Bounds authentication and Hello together.
+    std::chrono::milliseconds connect_timeout = default_call_timeout;
+    // Say Hello (false: a raw peer-to-peer connection, no bus).
+    bool hello = true;
+};
+
 class Connection {
 public:
     enum class Transport : std::uint8_t { unix_stream, afbus };
 
-    struct Options {
-        const Syscalls *syscalls = &real_syscalls();
-        bool negotiate_unix_fd = true;
-        // Bounds authentication and Hello together.
-        std::chrono::milliseconds connect_timeout = default_call_timeout;
-        // Say Hello (false: a raw peer-to-peer connection, no bus).
-        bool hello = true;
-    };
+    using Options = ConnectionOptions;
 
     // Connects to the first entry of the D-Bus address list @address that
     // works, authenticates and says Hello.
