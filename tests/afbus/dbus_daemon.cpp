@@ -3,7 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,8 +11,6 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-
-extern char **environ; // NOLINT(readability-redundant-declaration): POSIX, for posix_spawnp
 
 namespace afbus::testing {
 namespace {
@@ -50,20 +48,27 @@ DbusDaemon::DbusDaemon()
         error_ = "pipe2 failed";
         return;
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     const std::string config_arg = "--config-file=" + config;
     std::array<char *, 6> argv{const_cast<char *>("dbus-daemon"), const_cast<char *>(config_arg.c_str()),
                                const_cast<char *>("--nofork"), const_cast<char *>("--print-address=1"),
                                const_cast<char *>("--nopidfile"), nullptr};
-    const int ret = ::posix_spawnp(&pid_, "dbus-daemon", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        // Only async-signal-safe calls until exec. The daemon dies with the
+        // test process, even if a failed test kills it before the
+        // destructor runs (a surviving daemon would hold ctest's pipe).
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent || ::dup2(out[1], STDOUT_FILENO) < 0) {
+            ::_exit(127);
+        }
+        ::execvp("dbus-daemon", argv.data());
+        ::_exit(127);
+    }
     ::close(out[1]);
-    if (ret != 0) {
-        pid_ = -1;
+    if (pid_ < 0) {
         ::close(out[0]);
-        error_ = "cannot run dbus-daemon";
+        error_ = "cannot fork";
         return;
     }
     std::string line;

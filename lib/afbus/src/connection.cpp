@@ -574,7 +574,7 @@ bool Connection::complete_call(IncomingMessage &msg)
         if (r.peek_type() == 's') {
             err.text = std::string{r.get_string().value_or("")};
         }
-        err.reply = std::make_shared<IncomingMessage>(std::move(msg));
+        err.reply = std::make_unique<IncomingMessage>(std::move(msg));
         finish_call(serial, std::unexpected{std::move(err)});
     } else {
         finish_call(serial, std::move(msg));

@@ -52,7 +52,7 @@ CallResult<MatchId> Connection::add_match(std::string_view rule, MessageHandler 
     dbus::Writer body;
     body.put_string(rule);
     if (auto reply = bus_call("AddMatch", body, timeout); !reply) {
-        return std::unexpected{reply.error()};
+        return std::unexpected{std::move(reply.error())};
     }
     const MatchId id = next_match_++;
     matches_.emplace(id, Match{.text = std::string{rule}, .rule = std::move(*parsed), .handler = std::move(handler)});
@@ -69,7 +69,7 @@ CallResult<void> Connection::remove_match(MatchId id, std::chrono::milliseconds 
     body.put_string(it->second.text);
     matches_.erase(it); // no more calls to the handler, whatever the bus says
     if (auto reply = bus_call("RemoveMatch", body, timeout); !reply) {
-        return std::unexpected{reply.error()};
+        return std::unexpected{std::move(reply.error())};
     }
     return {};
 }

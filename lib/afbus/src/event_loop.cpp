@@ -168,7 +168,9 @@ Result<int> EventLoop::wait_uring(int timeout_ms)
             continue;
         }
         const bool out = (data & 1U) != 0;
-        auto *e = reinterpret_cast<Entry *>(static_cast<std::uintptr_t>(data & ~std::uint64_t{1}));
+        // The address of an Entry, as user_data() stored it.
+        auto *e = reinterpret_cast<Entry *>( // NOLINT(performance-no-int-to-ptr)
+            static_cast<std::uintptr_t>(data & ~std::uint64_t{1}));
         (out ? e->armed_out : e->armed_in) = false;
         if (e->conn == nullptr) {
             continue;

@@ -84,7 +84,7 @@ public:
     // A NUL-terminated string attribute.
     void put_string(std::uint16_t type, std::string_view s)
     {
-        std::string z{s};
+        const std::string z{s};
         put(type, z.c_str(), z.size() + 1);
     }
     template <typename T>

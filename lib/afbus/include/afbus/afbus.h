@@ -76,7 +76,8 @@ struct afbus_loop;
  * @msg: the message, valid during the call only
  * @userdata: as registered
  */
-typedef void (*afbus_msg_handler)(struct afbus_conn *conn, struct afbus_msg *msg, void *userdata);
+typedef void (*afbus_msg_handler)  /* NOLINT(modernize-use-using): a C header */
+	(struct afbus_conn *conn, struct afbus_msg *msg, void *userdata);
 
 /**
  * typedef afbus_reply_handler - called once with the outcome of an async call
@@ -86,7 +87,8 @@ typedef void (*afbus_msg_handler)(struct afbus_conn *conn, struct afbus_msg *msg
  *	only; NULL for the other errors
  * @userdata: as registered
  */
-typedef void (*afbus_reply_handler)(struct afbus_conn *conn, int error, struct afbus_msg *reply, void *userdata);
+typedef void (*afbus_reply_handler) /* NOLINT(modernize-use-using): a C header */
+	(struct afbus_conn *conn, int error, struct afbus_msg *reply, void *userdata);
 
 /**
  * afbus_conn_open() - connect, authenticate and say Hello

@@ -95,7 +95,7 @@ struct CallError {
     std::string name; // the D-Bus error name, for EREMOTEIO
     std::string text; // the error's first string argument, if any
     // For EREMOTEIO, the error reply itself (its other arguments, fds).
-    std::shared_ptr<IncomingMessage> reply;
+    std::unique_ptr<IncomingMessage> reply;
 };
 
 template <typename T>

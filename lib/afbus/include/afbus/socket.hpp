@@ -105,18 +105,18 @@ public:
     // or bus_master_address) with @fds as SCM_RIGHTS. @flags: MSG_DONTWAIT
     // etc. Returns the bytes sent (all of them: the socket is a datagram
     // socket). EINTR is retried.
-    Result<std::size_t> send(std::uint64_t destination, std::span<const std::byte> data,
+    [[nodiscard]] Result<std::size_t> send(std::uint64_t destination, std::span<const std::byte> data,
                              std::span<const int> fds = {}, int flags = 0) const;
     // Sends without a destination: from a peer to the master, from a
     // master's handle to its peer.
-    Result<std::size_t> send_default(std::span<const std::byte> data, std::span<const int> fds = {},
+    [[nodiscard]] Result<std::size_t> send_default(std::span<const std::byte> data, std::span<const int> fds = {},
                                      int flags = 0) const;
 
     // Receives one whole message, whatever its size (its length is peeked
     // first), with its sender, fds and credentials. EAGAIN when
     // non-blocking and nothing is queued; an empty datagram with sender 0
     // and no data at end of stream is reported as ECONNRESET.
-    Result<Datagram> receive(int flags = 0) const;
+    [[nodiscard]] Result<Datagram> receive(int flags = 0) const;
 
     // getsockname(): this socket's prefix-0 address (a peer's own; on a
     // handle, bus_master_address).
@@ -132,14 +132,14 @@ public:
     [[nodiscard]] Result<int> next_message_size() const;
 
     // SO_PASSCRED: receive SCM_CREDENTIALS with every message.
-    Result<void> set_pass_credentials(bool on) const;
+    [[nodiscard]] Result<void> set_pass_credentials(bool on) const;
     // SO_PEERCRED: who connected (on a handle: the peer; on a peer: the master).
     [[nodiscard]] Result<Credentials> peer_credentials() const;
-    Result<void> set_nonblocking(bool on) const;
+    [[nodiscard]] Result<void> set_nonblocking(bool on) const;
 
 protected:
     [[nodiscard]] Result<int> get_int(int option) const;
-    Result<void> set_option(int option, const void *value, std::size_t size) const;
+    [[nodiscard]] Result<void> set_option(int option, const void *value, std::size_t size) const;
 
     Fd fd_;
     const Syscalls *sys_ = &real_syscalls();
@@ -152,12 +152,12 @@ public:
     PeerHandle(Fd fd, const Syscalls &sys) noexcept : BusSocket{std::move(fd), sys} {}
 
     // BUS_JOIN_BUS: the peer may talk to other peers (EALREADY if it may).
-    Result<void> join() const;
+    [[nodiscard]] Result<void> join() const;
     // BUS_ADD_ADDR / BUS_DEL_ADDR (EADDRINUSE / EADDRNOTAVAIL).
-    Result<void> add_address(std::uint64_t addr) const;
-    Result<void> del_address(std::uint64_t addr) const;
+    [[nodiscard]] Result<void> add_address(std::uint64_t addr) const;
+    [[nodiscard]] Result<void> del_address(std::uint64_t addr) const;
     // BUS_SET_EAVESDROP / BUS_UNSET_EAVESDROP.
-    Result<void> set_eavesdrop(bool on) const;
+    [[nodiscard]] Result<void> set_eavesdrop(bool on) const;
     // The peer's prefix-0 address (BUS_GET_ADDRS' first entry).
     [[nodiscard]] Result<std::uint64_t> peer_address() const;
 };
@@ -176,15 +176,15 @@ public:
 
     // accept(): the handle of the next peer (EAGAIN when non-blocking and
     // none is waiting).
-    Result<PeerHandle> accept(bool nonblocking = false) const;
+    [[nodiscard]] Result<PeerHandle> accept(bool nonblocking = false) const;
 
     // For peers that connect later: BUS_SET_SENDBUF, BUS_SET_MAXQLEN, and
     // their BUS_GET_* counterparts.
-    Result<void> set_send_buffer(int bytes) const;
-    Result<void> set_max_queue_length(int messages) const;
+    [[nodiscard]] Result<void> set_send_buffer(int bytes) const;
+    [[nodiscard]] Result<void> set_max_queue_length(int messages) const;
     [[nodiscard]] Result<int> send_buffer() const;
     [[nodiscard]] Result<int> max_queue_length() const;
-    Result<void> set_nonblocking(bool on) const;
+    [[nodiscard]] Result<void> set_nonblocking(bool on) const;
 
 private:
     Fd fd_;
