@@ -41,7 +41,7 @@ BusMaster::BusMaster(BusPath path) : path_{std::move(path)}
     if (auto nl = Nfdbus::open(); nl) {
         nfdbus_ = std::move(*nl);
     }
-    if (::pipe2(stop_pipe_, O_CLOEXEC) != 0) {
+    if (::pipe2(stop_pipe_.data(), O_CLOEXEC) != 0) {
         error_ = "pipe2";
         return;
     }

@@ -15,6 +15,7 @@
 #include <afbus/nfdbus.hpp>
 #include <afbus/socket.hpp>
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -45,7 +46,7 @@ private:
     void run();
     void on_datagram(Peer &peer, Datagram &d);
     void on_bus_call(Peer &peer, const dbus::Message &msg);
-    void send_to(Peer &peer, const std::vector<std::byte> &bytes);
+    static void send_to(Peer &peer, const std::vector<std::byte> &bytes);
     void name_owner_changed(const std::string &name, const std::string &old_owner, const std::string &new_owner);
     void drop(Peer &peer);
 
@@ -58,7 +59,7 @@ private:
     std::uint32_t serial_ = 1;
     bool ok_ = false;
     std::string error_;
-    int stop_pipe_[2] = {-1, -1};
+    std::array<int, 2> stop_pipe_{-1, -1};
     std::atomic<int> messages_{0};
     std::thread thread_;
 };

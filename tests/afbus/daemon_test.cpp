@@ -15,6 +15,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <string>
@@ -179,17 +180,17 @@ TEST_F(DaemonTest, PassesFds)
 {
     ASSERT_TRUE(client->unix_fds_enabled());
     service->run_in_thread();
-    int p[2];
-    ASSERT_EQ(::pipe(p), 0);
+    std::array<int, 2> p{};
+    ASSERT_EQ(::pipe(p.data()), 0);
     dbus::Writer body;
     body.put_unix_fd(0);
     auto reply = client->call(call_header(service_name, "WriteFd"), body, 5s, std::span<const int>{&p[1], 1});
     ::close(p[1]); // the library sent its own duplicate
     ASSERT_TRUE(reply) << reply.error().name;
     EXPECT_EQ(first_string(reply->message()), "ok");
-    char buf[16] = {};
-    EXPECT_EQ(::read(p[0], buf, sizeof(buf)), 7);
-    EXPECT_EQ(std::string_view(buf, 7), "written");
+    std::array<char, 16> buf{};
+    EXPECT_EQ(::read(p[0], buf.data(), buf.size()), 7);
+    EXPECT_EQ(std::string_view(buf.data(), 7), "written");
     ::close(p[0]);
 }
 

@@ -65,7 +65,7 @@ int fake_poll(void *context, pollfd *fds, nfds_t nfds, int timeout_ms) noexcept
 
 int fake_uring_init(void *context, unsigned entries, io_uring *ring) noexcept
 {
-    Faults &f = faults_of(context);
+    const Faults &f = faults_of(context);
     if (f.uring_init_errno != 0) {
         return -f.uring_init_errno;
     }

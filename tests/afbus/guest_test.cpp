@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
@@ -152,8 +153,8 @@ TEST(AfBusSocket, AddressesAndUnicastWithFdsAndCredentials)
 
     // Unicast to the name address, with an fd and credentials.
     ASSERT_TRUE(a.peer.set_pass_credentials(true));
-    int pipefd[2];
-    ASSERT_EQ(::pipe(pipefd), 0);
+    std::array<int, 2> pipefd{};
+    ASSERT_EQ(::pipe(pipefd.data()), 0);
     ASSERT_TRUE(p2->send(name_addr, bytes_of("hello"), std::span<const int>{&pipefd[1], 1}));
     ::close(pipefd[1]);
     EXPECT_EQ(a.peer.queue_length().value_or(-1), 1);
@@ -372,8 +373,8 @@ TEST_F(AfBusConnectionTest, SignalsReachOnlyPeersWithMatchingRules)
 TEST_F(AfBusConnectionTest, PassesFdsPeerToPeer)
 {
     service->run_in_thread();
-    int p[2];
-    ASSERT_EQ(::pipe(p), 0);
+    std::array<int, 2> p{};
+    ASSERT_EQ(::pipe(p.data()), 0);
     dbus::Writer body;
     body.put_unix_fd(0);
     auto reply = client->call(call_header(service->connection().unique_name(), "WriteFd"), body, 5s,
@@ -381,8 +382,8 @@ TEST_F(AfBusConnectionTest, PassesFdsPeerToPeer)
     ::close(p[1]);
     ASSERT_TRUE(reply) << reply.error().name;
     EXPECT_EQ(first_string(reply->message()), "ok");
-    char buf[8] = {};
-    EXPECT_EQ(::read(p[0], buf, sizeof(buf)), 7);
+    std::array<char, 8> buf{};
+    EXPECT_EQ(::read(p[0], buf.data(), buf.size()), 7);
     ::close(p[0]);
 }
 

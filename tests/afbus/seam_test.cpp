@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <string>
@@ -174,9 +175,9 @@ TEST_F(SeamTest, HangupFailsPendingAsyncCalls)
 
 TEST_F(SeamTest, FdsNeedNegotiationAndAreDuplicated)
 {
-    int p[2];
-    ASSERT_EQ(::pipe(p), 0);
-    auto serial = conn->send(call_header("org.afbus.Server", "Echo"), string_body("fd"), std::span<const int>{p, 1});
+    std::array<int, 2> p{};
+    ASSERT_EQ(::pipe(p.data()), 0);
+    auto serial = conn->send(call_header("org.afbus.Server", "Echo"), string_body("fd"), std::span<const int>{p.data(), 1});
     EXPECT_TRUE(serial);
     ::close(p[0]);
     ::close(p[1]);

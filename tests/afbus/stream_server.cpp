@@ -36,8 +36,9 @@ bool write_all(int fd, std::span<const std::byte> bytes)
 
 StreamServer::StreamServer(Options options)
 {
-    int sv[2] = {-1, -1};
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || ::pipe2(stop_pipe_, O_CLOEXEC) != 0) {
+    std::array<int, 2> sv{-1, -1};
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv.data()) != 0 ||
+        ::pipe2(stop_pipe_.data(), O_CLOEXEC) != 0) {
         std::abort();
     }
     client_ = Fd{sv[0]};
@@ -62,9 +63,9 @@ void StreamServer::run(Options options)
     bool authenticated = false;
     std::uint32_t serial = 1;
     for (;;) {
-        pollfd p[2] = {{.fd = server_.get(), .events = POLLIN, .revents = 0},
-                       {.fd = stop_pipe_[0], .events = POLLIN, .revents = 0}};
-        if (::poll(p, 2, -1) < 0 || p[1].revents != 0) {
+        std::array<pollfd, 2> p{{{.fd = server_.get(), .events = POLLIN, .revents = 0},
+                                 {.fd = stop_pipe_[0], .events = POLLIN, .revents = 0}}};
+        if (::poll(p.data(), p.size(), -1) < 0 || p[1].revents != 0) {
             return;
         }
         const ssize_t n = ::recv(server_.get(), buf.data(), buf.size(), 0);

@@ -11,6 +11,7 @@
 
 #include <afbus/fd.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <thread>
@@ -43,7 +44,7 @@ private:
 
     Fd client_;
     Fd server_;
-    int stop_pipe_[2] = {-1, -1};
+    std::array<int, 2> stop_pipe_{-1, -1};
     std::atomic<int> calls_{0};
     std::thread thread_;
 };

@@ -37,7 +37,7 @@ Result<socklen_t> path_address(const BusPath &path, sockaddr_bus &sa)
     if (path.name.empty() || bytes.size() > room) {
         return fail(-EINVAL);
     }
-    std::memcpy(sa.sbus_path, bytes.data(), bytes.size());
+    std::memcpy(&sa.sbus_path[0], bytes.data(), bytes.size());
     return static_cast<socklen_t>(path_offset + bytes.size() + (path.abstract ? 0 : 1));
 }
 
