@@ -69,8 +69,15 @@ int main(int argc, char **argv)
 			address = argv[++i];
 		else if (strcmp(argv[i], "--system") == 0)
 			flags = AFBUS_BUS_SYSTEM;
-		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
-			timeout_ms = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+			char *end = NULL;
+
+			timeout_ms = (int)strtol(argv[++i], &end, 10);
+			if (*end != '\0' || timeout_ms < 0) {
+				usage();
+				return 2;
+			}
+		}
 		else if (strcmp(argv[i], "--help") == 0) {
 			usage();
 			return 0;

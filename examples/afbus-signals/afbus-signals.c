@@ -14,6 +14,7 @@
 #include <afbus/afbus.h>
 #include <afbus/dbus/dbus.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ int main(int argc, char **argv)
 	struct afbus_loop *loop = NULL;
 	struct state st = { 0 };
 	long match;
+	char *end = NULL;
 
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strcmp(argv[i], "--address") == 0 && i + 1 < argc)
@@ -65,11 +67,16 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--system") == 0)
 			flags = AFBUS_BUS_SYSTEM;
 		else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
-			count = atol(argv[++i]);
+			count = strtol(argv[++i], &end, 10);
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
-			timeout_ms = atoi(argv[++i]);
+			timeout_ms = (int)strtol(argv[++i], &end, 10);
 		else
 			break;
+		if (end != NULL && (*end != '\0' || count < -1 || timeout_ms < -1)) {
+			fprintf(stderr, "afbus-signals: bad number: %s\n", argv[i]);
+			return 2;
+		}
+		end = NULL;
 	}
 	if (i + 1 != argc) {
 		fprintf(stderr, "usage: afbus-signals [--address ADDRESS] [--system] [--count N] "

@@ -36,9 +36,12 @@ run(${CMAKE_COMMAND} -S ${CONSUMER} -B ${WORK_DIR}/cmake-consumer
     "-DCMAKE_C_FLAGS=${SANITIZE_FLAGS}" "-DCMAKE_CXX_FLAGS=${SANITIZE_FLAGS}"
     "-DCMAKE_EXE_LINKER_FLAGS=${SANITIZE_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake-consumer)
-run(${WORK_DIR}/cmake-consumer/consumer_c)
+# libafbus.so.0 needs libafbus-dbus.so.0 from the same staging directory,
+# which the consumer's RUNPATH does not cover (it is not inherited).
+set(lib_env ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/${LIBDIR})
+run(${lib_env} ${WORK_DIR}/cmake-consumer/consumer_c)
 message(STATUS "find_package(afbus COMPONENTS afbus), C: ${run_output}")
-run(${WORK_DIR}/cmake-consumer/consumer_cxx)
+run(${lib_env} ${WORK_DIR}/cmake-consumer/consumer_cxx)
 message(STATUS "find_package(afbus COMPONENTS afbus), C++: ${run_output}")
 
 set(pc_env ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${prefix}/${LIBDIR}/pkgconfig)
@@ -47,5 +50,5 @@ string(STRIP "${run_output}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
 separate_arguments(sanitize UNIX_COMMAND "${SANITIZE_FLAGS}")
 run(${CC} -std=c99 -pedantic -Werror ${sanitize} ${CONSUMER}/consumer.c -o ${WORK_DIR}/pc-consumer ${flags})
-run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/${LIBDIR} ${WORK_DIR}/pc-consumer)
+run(${lib_env} ${WORK_DIR}/pc-consumer)
 message(STATUS "pkg-config, C: ${run_output}")

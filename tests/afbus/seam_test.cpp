@@ -195,7 +195,7 @@ TEST_F(SeamTest, MalformedOutgoingMessageIsRejectedBeforeSending)
 
 TEST(SeamAuth, RejectedAuthenticationIsEacces)
 {
-    FakeSyscalls sys;
+    const FakeSyscalls sys;
     StreamServer server{{.accept_uid = ::getuid() + 1}};
     Connection::Options options;
     options.syscalls = &sys.table();

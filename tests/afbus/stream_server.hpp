@@ -21,7 +21,7 @@ namespace afbus::testing {
 class StreamServer {
 public:
     struct Options {
-        std::uint32_t accept_uid;  // the uid SASL EXTERNAL accepts
+        std::uint32_t accept_uid = 0; // the uid SASL EXTERNAL accepts
         bool unix_fds = true;
     };
 
