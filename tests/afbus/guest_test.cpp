@@ -131,7 +131,7 @@ TEST(AfBusSocket, AddressesAndUnicastWithFdsAndCredentials)
 {
     SKIP_WITHOUT_AF_BUS();
     const BusPath path = unique_abstract("addr");
-    RawBus a = raw_bus_with_peer(path);
+    const RawBus a = raw_bus_with_peer(path);
     ASSERT_TRUE(a.peer.valid());
     auto p2 = BusSocket::connect(path, bus_proto_none);
     ASSERT_TRUE(p2);
@@ -164,7 +164,7 @@ TEST(AfBusSocket, AddressesAndUnicastWithFdsAndCredentials)
     EXPECT_EQ(d->sender, p2->address().value_or(0));
     ASSERT_EQ(d->fds.size(), 1U);
     ASSERT_TRUE(d->credentials.has_value());
-    EXPECT_EQ(d->credentials->pid, ::getpid());
+    EXPECT_EQ(d->credentials.value_or(Credentials{}).pid, ::getpid());
     EXPECT_EQ(::write(d->fds[0].get(), "z", 1), 1);
     char c = 0;
     EXPECT_EQ(::read(pipefd[0], &c, 1), 1);
@@ -176,7 +176,7 @@ TEST(AfBusSocket, AddressesAndUnicastWithFdsAndCredentials)
     ASSERT_FALSE(gone);
     EXPECT_EQ(gone.error(), std::errc::address_not_available);
     // A peer cannot change itself.
-    PeerHandle self{Fd{::dup(a.peer.fd())}, real_syscalls()};
+    const PeerHandle self{Fd{::dup(a.peer.fd())}, real_syscalls()};
     auto denied = self.add_address(bus_address(7, 2));
     ASSERT_FALSE(denied);
     EXPECT_EQ(denied.error(), std::errc::operation_not_permitted);
@@ -185,7 +185,7 @@ TEST(AfBusSocket, AddressesAndUnicastWithFdsAndCredentials)
 TEST(AfBusSocket, EavesdropOption)
 {
     SKIP_WITHOUT_AF_BUS();
-    RawBus b = raw_bus_with_peer(unique_abstract("eaves"));
+    const RawBus b = raw_bus_with_peer(unique_abstract("eaves"));
     ASSERT_TRUE(b.peer.valid());
     ASSERT_TRUE(b.handle.join());
     ASSERT_TRUE(b.handle.set_eavesdrop(true)) << "needs the master's credentials, which the test has";
@@ -231,7 +231,7 @@ TEST(Nfdbus, EveryCommandOnABus)
     ASSERT_TRUE(nl->add_name(path, addr, "org.afbus.C")) << nl->last_error();
     ASSERT_TRUE(nl->del_name(path, addr, "org.afbus.C")) << nl->last_error();
     ASSERT_TRUE(nl->remove_all(path, addr)) << nl->last_error();
-    PolicyRule deny{.allow = false, .uid = ::getuid(), .type = 1, .destination = "org.afbus.A",
+    const PolicyRule deny{.allow = false, .uid = ::getuid(), .type = 1, .destination = "org.afbus.A",
                     .interface = "org.afbus.I", .member = "M"};
     ASSERT_TRUE(nl->add_policy(path, deny)) << nl->last_error();
     ASSERT_TRUE(nl->flush_policy(path)) << nl->last_error();

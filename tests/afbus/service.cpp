@@ -61,7 +61,7 @@ void Service::handle(IncomingMessage &msg)
         (void)conn_->reply(msg, string_body(ok ? "ok" : "write failed"));
     } else if (member == "Emit") {
         const std::string arg = first_string(msg.message());
-        dbus::Header h{.type = dbus::MessageType::signal,
+        const dbus::Header h{.type = dbus::MessageType::signal,
                        .serial = 1,
                        .path = "/org/afbus/Test",
                        .interface = "org.afbus.Test",
