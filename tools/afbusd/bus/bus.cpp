@@ -441,27 +441,28 @@ void Bus::register_peer(Peer &p, const dbus::Message &hello)
     signal(&p, "NameAcquired", name);
 }
 
-RequestReply Bus::request_name(Peer &p, std::string_view name, std::uint32_t flags, const dbus::Message &call)
+// The change first (its signals), then the reply: dbus-daemon's order.
+void Bus::settle(Peer &p, const std::optional<NameChange> &change, std::uint32_t code, const dbus::Message &call)
 {
-    auto r = registry_.request(name, p.id, flags);
-    if (r.change) {
-        announce(*r.change);
+    if (change) {
+        announce(*change);
     }
     dbus::Writer w;
-    w.put_uint32(static_cast<std::uint32_t>(r.reply));
+    w.put_uint32(code);
     reply(p, call, w);
+}
+
+RequestReply Bus::request_name(Peer &p, std::string_view name, std::uint32_t flags, const dbus::Message &call)
+{
+    const auto r = registry_.request(name, p.id, flags);
+    settle(p, r.change, static_cast<std::uint32_t>(r.reply), call);
     return r.reply;
 }
 
 ReleaseReply Bus::release_name(Peer &p, std::string_view name, const dbus::Message &call)
 {
-    auto r = registry_.release(name, p.id);
-    if (r.change) {
-        announce(*r.change);
-    }
-    dbus::Writer w;
-    w.put_uint32(static_cast<std::uint32_t>(r.reply));
-    reply(p, call, w);
+    const auto r = registry_.release(name, p.id);
+    settle(p, r.change, static_cast<std::uint32_t>(r.reply), call);
     return r.reply;
 }
 

@@ -22,6 +22,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -88,6 +89,8 @@ private:
     void deliver(Peer &to, const Bytes &bytes, std::span<const UniqueFd> fds);
     void send_driver_message(afbus::dbus::Header h, const afbus::dbus::Writer &body, Peer *to);
     void announce(const NameChange &change);
+    void settle(Peer &p, const std::optional<NameChange> &change, std::uint32_t code,
+                const afbus::dbus::Message &call);
     void owner_changed(std::string_view name, std::string_view old_owner, std::string_view new_owner);
     void condemn(Peer &p, std::string_view why);
     // Callers waiting for @id get NoReply; its own pending calls lapse.

@@ -454,11 +454,16 @@ void Driver::reload_config(Peer &caller, const dbus::Message &call, dbus::Reader
     bus_.reply(caller, call, dbus::Writer{});
 }
 
-void Driver::get_id(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
+void Driver::reply_string(Peer &caller, const dbus::Message &call, std::string_view value)
 {
     dbus::Writer w;
-    w.put_string(bus_.config().guid);
+    w.put_string(value);
     bus_.reply(caller, call, w);
+}
+
+void Driver::get_id(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
+{
+    reply_string(caller, call, bus_.config().guid);
 }
 
 void Driver::become_monitor(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -522,9 +527,7 @@ std::string Driver::introspection_xml()
 
 void Driver::introspect(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
 {
-    dbus::Writer w;
-    w.put_string(introspection_xml());
-    bus_.reply(caller, call, w);
+    reply_string(caller, call, introspection_xml());
 }
 
 void Driver::ping(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
@@ -534,9 +537,7 @@ void Driver::ping(Peer &caller, const dbus::Message &call, dbus::Reader & /*args
 
 void Driver::get_machine_id(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
 {
-    dbus::Writer w;
-    w.put_string(bus_.config().machine_id);
-    bus_.reply(caller, call, w);
+    reply_string(caller, call, bus_.config().machine_id);
 }
 
 void Driver::get_property(Peer &caller, const dbus::Message &call, dbus::Reader &args)

@@ -83,6 +83,8 @@ private:
     bool check_well_known(Peer &caller, const afbus::dbus::Message &call, std::string_view name,
                           std::string_view verb);
 
+    void reply_string(Peer &caller, const afbus::dbus::Message &call, std::string_view value);
+
     Bus &bus_;
     std::map<std::string, std::string, std::less<>> activation_environment_;
 };

@@ -25,6 +25,8 @@ constexpr std::size_t max_fds_per_recvmsg = 253;
 constexpr std::size_t max_iov = 64;
 // Bytes asked of one recvmsg.
 constexpr std::size_t read_chunk = std::size_t{64} << 10;
+// Received fds not yet claimed by a complete message, in messages' worth.
+constexpr std::size_t pending_fds_factor = 4;
 // Dispatched bytes kept at the front of the input buffer before it is
 // compacted.
 constexpr std::size_t compact_threshold = std::size_t{64} << 10;
@@ -158,20 +160,22 @@ bool UnixConnection::receive()
             fail("control data truncated");
             return false;
         }
-        if (!fds_in_.empty() && (!authenticated_ || !unix_fds())) {
-            fail("unix fds without NEGOTIATE_UNIX_FD");
-            return false;
-        }
-        if (fds_in_.size() > limits_.max_message_fds) {
-            fail("too many unix fds");
-            return false;
-        }
         if (n == 0) {
             fail("end of stream");
             return false;
         }
         budget -= std::min(budget, static_cast<std::size_t>(n));
         if (!authenticated_ && !authenticate()) {
+            return false;
+        }
+        // Checked after SASL: a client may send BEGIN and its first
+        // messages, fds included, in one write.
+        if (!fds_in_.empty() && (!authenticated_ || !unix_fds())) {
+            fail("unix fds without NEGOTIATE_UNIX_FD");
+            return false;
+        }
+        if (fds_in_.size() > pending_fds_factor * limits_.max_message_fds) {
+            fail("too many unix fds");
             return false;
         }
         if (authenticated_ && !dispatch_messages()) {
@@ -201,6 +205,10 @@ bool UnixConnection::authenticate()
         return false;
     }
     in_start_ += *used;
+    if (in_start_ == in_.size()) {
+        in_.clear();
+        in_start_ = 0;
+    }
     if (sasl_.state() == dbus::SaslState::authenticated) {
         authenticated_ = true;
         peer_ = events_.link_opened(*this);
@@ -224,6 +232,10 @@ bool UnixConnection::dispatch_messages()
         const auto msg = dbus::parse_message(avail.first(*size));
         if (!msg) {
             fail(std::string{"invalid message: "} + dbus::make_error_code(msg.error()).message());
+            return false;
+        }
+        if (msg->header.unix_fds > limits_.max_message_fds) {
+            fail("too many unix fds in one message");
             return false;
         }
         if (msg->header.unix_fds > fds_in_.size()) {
