@@ -488,8 +488,7 @@ bool Bus::remove_match(Peer &p, const dbus::MatchRule &rule)
 }
 
 // The reply first, then the peer gives up its names and its unique name
-// (as dbus-daemon does, so the monitor's own NameLost and NameOwnerChanged
-// are the first things it sees) and from then on only receives.
+// and from then on only receives.
 void Bus::become_monitor(Peer &p, std::vector<dbus::MatchRule> rules, const dbus::Message &call)
 {
     reply(p, call, dbus::Writer{});
@@ -497,6 +496,11 @@ void Bus::become_monitor(Peer &p, std::vector<dbus::MatchRule> rules, const dbus
         announce(c);
     }
     by_unique_name_.erase(p.unique_name);
+    // dbus-daemon treats the unique name like any other: NameLost, then
+    // NameOwnerChanged (dbus-monitor prints that NameLost first).
+    dbus::Writer unique;
+    unique.put_string(p.unique_name);
+    signal(&p, "NameLost", unique);
     owner_changed(p.unique_name, p.unique_name, "");
     fail_pending_calls(p.id); // a monitor answers nothing
     if (p.eavesdrop_rules == 0) {

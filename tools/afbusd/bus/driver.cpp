@@ -142,12 +142,19 @@ void Driver::hello(Peer &caller, const dbus::Message &call, dbus::Reader & /*arg
     bus_.reply_error(caller, call, errors::failed, "Already handled an Hello message");
 }
 
+bool Driver::check_bus_name(Peer &caller, const dbus::Message &call, std::string_view name)
+{
+    if (dbus::validate_bus_name(name) == dbus::Errc::ok) {
+        return true;
+    }
+    bus_.reply_error(caller, call, errors::invalid_args, "Given bus name \"" + std::string{name} + "\" is not valid");
+    return false;
+}
+
 bool Driver::check_well_known(Peer &caller, const dbus::Message &call, std::string_view name,
                               std::string_view verb)
 {
-    if (dbus::validate_bus_name(name) != dbus::Errc::ok) {
-        bus_.reply_error(caller, call, errors::invalid_args,
-                         "Given bus name \"" + std::string{name} + "\" is not valid");
+    if (!check_bus_name(caller, call, name)) {
         return false;
     }
     if (name.starts_with(':')) {
@@ -225,8 +232,7 @@ void Driver::update_activation_environment(Peer &caller, const dbus::Message &ca
 void Driver::name_has_owner(Peer &caller, const dbus::Message &call, dbus::Reader &args)
 {
     const std::string_view name = args.get_string().value_or("");
-    if (dbus::validate_bus_name(name) != dbus::Errc::ok) {
-        bus_.reply_error(caller, call, errors::invalid_args, "Given bus name \"" + std::string{name} + "\" is not valid");
+    if (!check_bus_name(caller, call, name)) {
         return;
     }
     dbus::Writer w;
@@ -298,8 +304,7 @@ void Driver::remove_match(Peer &caller, const dbus::Message &call, dbus::Reader 
 void Driver::get_name_owner(Peer &caller, const dbus::Message &call, dbus::Reader &args)
 {
     const std::string_view name = args.get_string().value_or("");
-    if (dbus::validate_bus_name(name) != dbus::Errc::ok) {
-        bus_.reply_error(caller, call, errors::invalid_args, "Given bus name \"" + std::string{name} + "\" is not valid");
+    if (!check_bus_name(caller, call, name)) {
         return;
     }
     const Peer *owner = bus_.resolve(name);
@@ -316,8 +321,7 @@ void Driver::get_name_owner(Peer &caller, const dbus::Message &call, dbus::Reade
 void Driver::list_queued_owners(Peer &caller, const dbus::Message &call, dbus::Reader &args)
 {
     const std::string_view name = args.get_string().value_or("");
-    if (dbus::validate_bus_name(name) != dbus::Errc::ok) {
-        bus_.reply_error(caller, call, errors::invalid_args, "Given bus name \"" + std::string{name} + "\" is not valid");
+    if (!check_bus_name(caller, call, name)) {
         return;
     }
     dbus::Writer w;

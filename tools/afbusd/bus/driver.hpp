@@ -78,6 +78,8 @@ private:
     // name ..."). @is_driver is set for org.freedesktop.DBus itself.
     Peer *connection_arg(Peer &caller, const afbus::dbus::Message &call, std::string_view name,
                          std::string_view what, bool &is_driver);
+    // Replies InvalidArgs and returns false if @name is not a bus name.
+    bool check_bus_name(Peer &caller, const afbus::dbus::Message &call, std::string_view name);
     // Checks a name argument that must be a valid well-known name; replies
     // InvalidArgs and returns false if it is not.
     bool check_well_known(Peer &caller, const afbus::dbus::Message &call, std::string_view name,
