@@ -114,8 +114,8 @@ void UnixConnection::handle(std::uint32_t events)
     if (closed()) {
         return;
     }
-    if ((events & EPOLLOUT) != 0 && !flush()) {
-        return;
+    if ((events & EPOLLOUT) != 0) {
+        flush();
     }
     if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
         receive();
@@ -266,6 +266,9 @@ bool UnixConnection::send(bus::OutMessage m)
     if (closed()) {
         return false;
     }
+    if (write_failed_) {
+        return true;
+    }
     const std::size_t size = m.bytes->size();
     if (!out_.empty() && out_bytes_ + size > limits_.max_queued_bytes) {
         log(LogLevel::warning, "connection ", fd_.get(), " (pid ", creds_.pid,
@@ -275,7 +278,7 @@ bool UnixConnection::send(bus::OutMessage m)
     out_bytes_ += size;
     out_.push_back(Pending{std::move(m), 0});
     if (out_.size() == 1) {
-        return flush();
+        flush();
     }
     return true;
 }
@@ -310,7 +313,7 @@ void UnixConnection::advance(std::size_t written)
     }
 }
 
-bool UnixConnection::flush()
+void UnixConnection::flush()
 {
     std::vector<iovec> iov;
     alignas(cmsghdr) std::array<char, CMSG_SPACE(max_fds_per_recvmsg * sizeof(int))> control{};
@@ -339,21 +342,24 @@ bool UnixConnection::flush()
         }
         if (n < 0 && errno == EAGAIN) {
             watch_output(true);
-            return true;
+            return;
         }
         if (n <= 0) {
-            // The bus learns of it on the next read (EPOLLHUP/EPOLLERR), not
-            // from inside a delivery it is making now.
-            log(LogLevel::info, "connection ", fd_.get(), ": send failed: ", std::strerror(errno));
+            // The peer closed (EPIPE) or reset: what it sent before is still
+            // to be read and routed (a client may send a signal and exit
+            // before reading our last messages to it), so the bus is not
+            // told now: the read side ends with EOF and link_closed().
+            // Until then, messages to it are discarded.
+            log(LogLevel::debug, "connection ", fd_.get(), ": send failed: ", std::strerror(errno));
+            write_failed_ = true;
             out_.clear();
             out_bytes_ = 0;
             watch_output(false);
-            return false;
+            return;
         }
         advance(static_cast<std::size_t>(n));
     }
     watch_output(false);
-    return true;
 }
 
 void UnixConnection::watch_output(bool on)

@@ -60,7 +60,7 @@ private:
     bool receive();
     bool authenticate();
     bool dispatch_messages();
-    bool flush();
+    void flush();
     void watch_output(bool on);
     // The peer broke the protocol or the socket failed: tell the bus, close.
     void fail(std::string_view why);
@@ -77,6 +77,7 @@ private:
     bus::PeerId peer_ = 0;
     bool authenticated_ = false;
     bool watching_output_ = false;
+    bool write_failed_ = false; // the peer stopped reading for good
     bool bus_knows_ = false; // the bus closed the link or was told it closed
 
     std::vector<std::byte> in_;  // received, not yet dispatched: in_[in_start_..]
