@@ -125,6 +125,8 @@ class Client:
         if auth and hello:
             reply = self.call("Hello")
             self.unique_name = reply.args[0]
+            acquired = self.receive()  # the bus's NameAcquired follows the reply
+            assert acquired.member == "NameAcquired", acquired
 
     def close(self):
         self.sock.close()

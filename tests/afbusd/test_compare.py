@@ -2,6 +2,7 @@
 """The same transcripts against afbusd and the reference dbus-daemon: the
 error names clients see and the order of the driver's messages."""
 
+import re
 import unittest
 
 import rawdbus
@@ -44,7 +45,8 @@ def outcome(bus, args):
     if rc == 0:
         # The reply's type line and values, without serials and times.
         return "ok " + " ".join(line.split()[0] for line in out.splitlines()[1:] if line.split())
-    return "error " + err.split(":")[1].split()[0] if ":" in err else "error " + err
+    match = re.search(r"Error (\S+?):", err)
+    return "error " + (match.group(1) if match else err)
 
 
 def transcript(bus):
