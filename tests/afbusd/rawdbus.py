@@ -67,7 +67,7 @@ def get_value(buf, pos, sig):
     if sig == "g":
         n = buf[pos]
         return buf[pos + 1:pos + 1 + n].decode(), pos + 2 + n
-    if sig == "u":
+    if sig in "ub":
         pos += -pos % 4
         return struct.unpack_from("<I", buf, pos)[0], pos + 4
     raise ValueError(sig)
@@ -92,7 +92,7 @@ class Message:
         self.args = []
         p = 0
         for s in self.fields.get("signature", ""):
-            if s not in "sogu":
+            if s not in "sogub":
                 break
             value, p = get_value(self.body_raw, p, s)
             self.args.append(value)
@@ -150,10 +150,11 @@ class Client:
         return serial
 
     def call(self, member, *args, dest="org.freedesktop.DBus", path="/org/freedesktop/DBus",
-             interface="org.freedesktop.DBus"):
-        """A method call; returns its reply, keeping other messages in self.other."""
-        serial = self.send(METHOD_CALL, body_args=args, path=path, interface=interface, member=member,
-                           destination=dest)
+             interface="org.freedesktop.DBus", raw=None):
+        """A method call; returns its reply, keeping other messages in
+        self.other. @raw: (signature, body bytes) instead of @args."""
+        body = {"raw_body": raw[1], "signature": raw[0]} if raw else {"body_args": args}
+        serial = self.send(METHOD_CALL, path=path, interface=interface, member=member, destination=dest, **body)
         self.other = []
         while True:
             m = self.receive()

@@ -19,12 +19,14 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <string>
 
 namespace {
@@ -85,7 +87,8 @@ std::string read_machine_id(const std::string &fallback)
     return fallback;
 }
 
-int run(const Options &opt)
+// @ready gets the address once the bus listens.
+int run(const Options &opt, const std::function<void(const std::string &)> &ready)
 {
     set_log_level(opt.log_level);
 
@@ -93,7 +96,6 @@ int run(const Options &opt)
     config.guid = make_guid();
     config.machine_id = read_machine_id(config.guid);
     config.uid = ::getuid();
-    config.pid = ::getpid();
     config.policy_path = opt.policy_path;
     if (!opt.policy_path.empty()) {
         auto p = bus::Policy::load(opt.policy_path);
@@ -132,31 +134,63 @@ int run(const Options &opt)
     }
     loop.add_idle_hook([&bus] { bus.reap(); });
     loop.add_idle_hook([&server] { server.reap(); });
-
-    if (!opt.foreground) {
-        const pid_t child = ::fork();
-        if (child < 0) {
-            log(LogLevel::error, "fork: ", std::strerror(errno));
-            return 1;
-        }
-        if (child > 0) {
-            std::printf("%s\n", address->c_str());
-            std::fflush(stdout);
-            return 0;
-        }
-        ::setsid();
-        const UniqueFd null{::open("/dev/null", O_RDWR | O_CLOEXEC)};
-        ::dup2(null.get(), STDIN_FILENO);
-        ::dup2(null.get(), STDOUT_FILENO);
-    } else {
-        std::printf("%s\n", address->c_str());
-        std::fflush(stdout);
-    }
+    ready(*address);
     log(LogLevel::info, "listening on ", *address);
     if (const int e = loop.run(); e != 0) {
         log(LogLevel::error, "epoll_wait: ", std::strerror(-e));
         return 1;
     }
+    return 0;
+}
+
+void print_address(const std::string &address)
+{
+    std::printf("%s\n", address.c_str());
+    std::fflush(stdout);
+}
+
+// Detaching: the child does all the work (epoll and signalfd belong to the
+// process that sets them up) and sends the address up a pipe once it
+// listens; the parent prints it and exits 0, or 1 if the child failed.
+int run_detached(const Options &opt)
+{
+    std::array<int, 2> pipe_fds{};
+    if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
+        log(LogLevel::error, "pipe: ", std::strerror(errno));
+        return 1;
+    }
+    UniqueFd from_child{pipe_fds[0]};
+    UniqueFd to_parent{pipe_fds[1]};
+    const pid_t child = ::fork();
+    if (child < 0) {
+        log(LogLevel::error, "fork: ", std::strerror(errno));
+        return 1;
+    }
+    if (child == 0) {
+        from_child.reset();
+        ::setsid();
+        const UniqueFd null{::open("/dev/null", O_RDWR | O_CLOEXEC)};
+        ::dup2(null.get(), STDIN_FILENO);
+        ::dup2(null.get(), STDOUT_FILENO);
+        return run(opt, [&to_parent](const std::string &address) {
+            const std::string line = address + "\n";
+            if (::write(to_parent.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+                log(LogLevel::warning, "cannot report the address to the parent");
+            }
+            to_parent.reset();
+        });
+    }
+    to_parent.reset();
+    std::string address;
+    std::array<char, 512> buf{};
+    ssize_t n = 0;
+    while ((n = ::read(from_child.get(), buf.data(), buf.size())) > 0 || (n < 0 && errno == EINTR)) {
+        address.append(buf.data(), static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    }
+    if (address.empty()) {
+        return 1; // the child said why on stderr
+    }
+    std::fputs(address.c_str(), stdout);
     return 0;
 }
 
@@ -173,5 +207,5 @@ int main(int argc, char **argv)
         std::fputs(usage_text, stdout);
         return 0;
     }
-    return run(*opt);
+    return opt->foreground ? run(*opt, print_address) : run_detached(*opt);
 }

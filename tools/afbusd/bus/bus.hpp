@@ -39,7 +39,6 @@ public:
         std::string guid;       // 32 hex digits, GetId and the SASL OK line
         std::string machine_id; // 32 hex digits, Peer.GetMachineId
         uid_t uid = 0;          // the bus's own uid: privileged callers
-        pid_t pid = 0;
         Policy policy;
         std::string policy_path; // ReloadConfig reads it again; empty: none
     };

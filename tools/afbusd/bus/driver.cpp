@@ -12,6 +12,8 @@
 #include <afbus/dbus/names.hpp>
 #include <afbus/dbus/writer.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 
@@ -377,7 +379,7 @@ void Driver::get_unix_process_id(Peer &caller, const dbus::Message &call, dbus::
     const Peer *p = connection_arg(caller, call, args.get_string().value_or(""), "PID", is_driver);
     if (p != nullptr || is_driver) {
         dbus::Writer w;
-        w.put_uint32(static_cast<std::uint32_t>(is_driver ? bus_.config().pid : p->link->credentials().pid));
+        w.put_uint32(static_cast<std::uint32_t>(is_driver ? ::getpid() : p->link->credentials().pid));
         bus_.reply(caller, call, w);
     }
 }
@@ -391,7 +393,7 @@ void Driver::get_credentials(Peer &caller, const dbus::Message &call, dbus::Read
     }
     Credentials own;
     own.uid = bus_.config().uid;
-    own.pid = bus_.config().pid;
+    own.pid = ::getpid(); // not cached: afbusd forks once listening
     const Credentials &c = is_driver ? own : p->link->credentials();
     dbus::Writer w;
     w.open_array("{sv}");
