@@ -16,7 +16,7 @@ from rawdbus import METHOD_CALL, METHOD_RETURN, SIGNAL, Client
 
 class Robustness(BusTestCase):
     # Small bounds so the flood tests reach them quickly.
-    bus_args = ("--max-queued-bytes", "1048576", "--max-message-size", "1048576")
+    bus_args = ("--max-queued-bytes", "1048576", "--max-message-size", "1048576", "--auth-timeout", "500")
 
     def assert_serving(self):
         """The bus is up and answers another client."""
@@ -60,6 +60,17 @@ class Robustness(BusTestCase):
         except (BrokenPipeError, ConnectionResetError):
             pass
         self.assertTrue(rawdbus.closed_by_peer(s))
+        self.assert_serving()
+
+    def test_silent_and_slow_clients_time_out(self):
+        silent = self.raw()
+        slow = self.raw()
+        slow.sendall(b"\0AUTH EXTERNAL " + str(os.getuid()).encode().hex().encode() + b"\r\n")
+        self.assertTrue(slow.recv(100).startswith(b"OK"))  # and never BEGIN
+        start = time.monotonic()
+        self.assertTrue(rawdbus.closed_by_peer(silent, timeout=10))
+        self.assertTrue(rawdbus.closed_by_peer(slow, timeout=10))
+        self.assertLess(time.monotonic() - start, 5)
         self.assert_serving()
 
     def test_garbage_after_auth(self):

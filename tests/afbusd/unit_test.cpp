@@ -20,8 +20,8 @@ TEST(NameRegistry, FirstRequestOwns)
     const auto res = r.request("a.b", 1, 0);
     EXPECT_EQ(res.reply, RequestReply::primary_owner);
     ASSERT_TRUE(res.change);
-    EXPECT_EQ(res.change->old_owner, 0U);
-    EXPECT_EQ(res.change->new_owner, 1U);
+    EXPECT_EQ(res.change.value().old_owner, 0U);
+    EXPECT_EQ(res.change.value().new_owner, 1U);
     EXPECT_EQ(r.owner("a.b"), 1U);
     EXPECT_EQ(r.request("a.b", 1, 0).reply, RequestReply::already_owner);
 }
@@ -47,8 +47,8 @@ TEST(NameRegistry, ReplacementKeepsTheOldOwnerQueued)
     const auto res = r.request("a.b", 3, name_flag_replace_existing);
     EXPECT_EQ(res.reply, RequestReply::primary_owner);
     ASSERT_TRUE(res.change);
-    EXPECT_EQ(res.change->old_owner, 1U);
-    EXPECT_EQ(res.change->new_owner, 3U);
+    EXPECT_EQ(res.change.value().old_owner, 1U);
+    EXPECT_EQ(res.change.value().new_owner, 3U);
     EXPECT_EQ(r.queue("a.b"), (std::vector<PeerId>{3, 1, 2}));
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <string>
+#include <system_error>
 
 namespace afbusd {
 
@@ -39,7 +40,12 @@ void log_line(LogLevel level, std::string_view text)
 {
     const std::string line = "afbusd: " + std::string{level_names.at(static_cast<std::size_t>(level))} + ": " +
                              std::string{text} + "\n";
-    std::fputs(line.c_str(), stderr);
+    static_cast<void>(std::fputs(line.c_str(), stderr));
+}
+
+std::string errno_text(int e)
+{
+    return std::generic_category().message(e);
 }
 
 } // namespace afbusd

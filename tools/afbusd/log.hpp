@@ -5,9 +5,12 @@
 #ifndef AFBUSD_LOG_HPP
 #define AFBUSD_LOG_HPP
 
+#include <cstddef>
 #include <cstdint>
+#include <locale>
 #include <optional>
 #include <sstream>
+#include <string>
 #include <string_view>
 
 namespace afbusd {
@@ -22,11 +25,27 @@ std::optional<LogLevel> parse_log_level(std::string_view text) noexcept;
 
 void log_line(LogLevel level, std::string_view text);
 
+// The text of errno value @e (strerror() is not thread-safe).
+std::string errno_text(int e);
+
+namespace detail {
+template <class T> const T &log_piece(const T &v)
+{
+    return v;
+}
+// String literals as views, not decayed arrays.
+template <std::size_t N> std::string_view log_piece(const char (&s)[N])
+{
+    return std::string_view{&s[0], N - 1};
+}
+} // namespace detail
+
 template <class... Args> void log(LogLevel level, const Args &...args)
 {
     if (log_enabled(level)) {
         std::ostringstream text;
-        (text << ... << args);
+        text.imbue(std::locale::classic());
+        (text << ... << detail::log_piece(args));
         log_line(level, text.str());
     }
 }

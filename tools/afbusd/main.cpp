@@ -13,7 +13,6 @@
 #include "unique_fd.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
@@ -21,6 +20,7 @@
 
 #include <algorithm>
 #include <array>
+#include <csignal>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -36,19 +36,19 @@ using namespace afbusd;
 // Stops the loop on SIGTERM or SIGINT.
 class SignalHandler final : public transport::Handler {
 public:
-    SignalHandler(transport::EventLoop &loop, UniqueFd fd) : loop_{loop}, fd_{std::move(fd)} {}
+    SignalHandler(transport::EventLoop &loop, UniqueFd fd) : loop_{&loop}, fd_{std::move(fd)} {}
     [[nodiscard]] int fd() const noexcept { return fd_.get(); }
     void handle(std::uint32_t /*events*/) override
     {
         signalfd_siginfo info{};
         while (::read(fd_.get(), &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
             log(LogLevel::info, "signal ", info.ssi_signo, ": shutting down");
-            loop_.stop();
+            loop_->stop();
         }
     }
 
 private:
-    transport::EventLoop &loop_;
+    transport::EventLoop *loop_;
     UniqueFd fd_;
 };
 
@@ -110,17 +110,21 @@ int run(const Options &opt, const std::function<void(const std::string &)> &read
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
-    sigprocmask(SIG_BLOCK, &mask, nullptr);
-    ::signal(SIGPIPE, SIG_IGN);
+    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    // SIGPIPE: ignored by blocking it too (sends use MSG_NOSIGNAL anyway).
+    sigset_t pipe_mask;
+    sigemptyset(&pipe_mask);
+    sigaddset(&pipe_mask, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_mask, nullptr);
 
     transport::EventLoop loop;
     if (const int e = loop.init(); e != 0) {
-        log(LogLevel::error, "epoll: ", std::strerror(-e));
+        log(LogLevel::error, "epoll: ", errno_text(-e));
         return 1;
     }
     SignalHandler signals{loop, UniqueFd{::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)}};
     if (signals.fd() < 0 || loop.add(signals.fd(), EPOLLIN, signals) != 0) {
-        log(LogLevel::error, "signalfd: ", std::strerror(errno));
+        log(LogLevel::error, "signalfd: ", errno_text(errno));
         return 1;
     }
 
@@ -137,7 +141,7 @@ int run(const Options &opt, const std::function<void(const std::string &)> &read
     ready(*address);
     log(LogLevel::info, "listening on ", *address);
     if (const int e = loop.run(); e != 0) {
-        log(LogLevel::error, "epoll_wait: ", std::strerror(-e));
+        log(LogLevel::error, "epoll_wait: ", errno_text(-e));
         return 1;
     }
     return 0;
@@ -145,8 +149,8 @@ int run(const Options &opt, const std::function<void(const std::string &)> &read
 
 void print_address(const std::string &address)
 {
-    std::printf("%s\n", address.c_str());
-    std::fflush(stdout);
+    static_cast<void>(std::printf("%s\n", address.c_str()));
+    static_cast<void>(std::fflush(stdout));
 }
 
 // Detaching: the child does all the work (epoll and signalfd belong to the
@@ -156,22 +160,22 @@ int run_detached(const Options &opt)
 {
     std::array<int, 2> pipe_fds{};
     if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
-        log(LogLevel::error, "pipe: ", std::strerror(errno));
+        log(LogLevel::error, "pipe: ", errno_text(errno));
         return 1;
     }
     UniqueFd from_child{pipe_fds[0]};
     UniqueFd to_parent{pipe_fds[1]};
     const pid_t child = ::fork();
     if (child < 0) {
-        log(LogLevel::error, "fork: ", std::strerror(errno));
+        log(LogLevel::error, "fork: ", errno_text(errno));
         return 1;
     }
     if (child == 0) {
         from_child.reset();
-        ::setsid();
+        static_cast<void>(::setsid());
         const UniqueFd null{::open("/dev/null", O_RDWR | O_CLOEXEC)};
-        ::dup2(null.get(), STDIN_FILENO);
-        ::dup2(null.get(), STDOUT_FILENO);
+        static_cast<void>(::dup2(null.get(), STDIN_FILENO));
+        static_cast<void>(::dup2(null.get(), STDOUT_FILENO));
         return run(opt, [&to_parent](const std::string &address) {
             const std::string line = address + "\n";
             if (::write(to_parent.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
@@ -190,7 +194,7 @@ int run_detached(const Options &opt)
     if (address.empty()) {
         return 1; // the child said why on stderr
     }
-    std::fputs(address.c_str(), stdout);
+    static_cast<void>(std::fputs(address.c_str(), stdout));
     return 0;
 }
 
@@ -200,11 +204,11 @@ int main(int argc, char **argv)
 {
     const auto opt = parse_options(std::span<char *const>{argv, static_cast<std::size_t>(argc)}.subspan(1));
     if (!opt) {
-        std::fprintf(stderr, "afbusd: %s\n%s", opt.error().c_str(), usage_text);
+        static_cast<void>(std::fprintf(stderr, "afbusd: %s\n%s", opt.error().c_str(), usage_text));
         return 2;
     }
     if (opt->help) {
-        std::fputs(usage_text, stdout);
+        static_cast<void>(std::fputs(usage_text, stdout));
         return 0;
     }
     return opt->foreground ? run(*opt, print_address) : run_detached(*opt);

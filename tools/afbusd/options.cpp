@@ -10,7 +10,7 @@ namespace afbusd {
 
 const char *const usage_text =
     "usage: afbusd --address ADDR [--policy FILE] [--log-level LVL] [--foreground]\n"
-    "              [--max-message-size BYTES] [--max-queued-bytes BYTES]\n"
+    "              [--max-message-size BYTES] [--max-queued-bytes BYTES] [--auth-timeout MS]\n"
     "  --address ADDR        D-Bus address to listen on: unix:path=FILE or unix:abstract=NAME\n"
     "  --policy FILE         who may own and send to which names (default: allow all)\n"
     "  --log-level LVL       error, warning (default), info or debug, on stderr\n"
@@ -18,6 +18,7 @@ const char *const usage_text =
     "  --max-message-size N  largest message a client may send (default and maximum 128 MiB)\n"
     "  --max-queued-bytes N  bytes queued for a client that does not read before it is\n"
     "                        disconnected (default 64 MiB)\n"
+    "  --auth-timeout MS     time a client has to authenticate (default 30000)\n"
     "When ready, afbusd prints the address clients connect to (with guid=) on stdout.\n";
 
 namespace {
@@ -60,7 +61,7 @@ std::expected<Options, std::string> parse_options(std::span<char *const> args)
         } else if (arg == "--foreground" || arg == "--nofork") {
             o.foreground = true;
         } else if (arg == "--address" || arg == "--policy" || arg == "--log-level" ||
-                   arg == "--max-message-size" || arg == "--max-queued-bytes") {
+                   arg == "--max-message-size" || arg == "--max-queued-bytes" || arg == "--auth-timeout") {
             const auto v = take();
             if (!v) {
                 return std::unexpected{v.error()};
@@ -80,7 +81,9 @@ std::expected<Options, std::string> parse_options(std::span<char *const> args)
                 if (!n) {
                     return std::unexpected{n.error()};
                 }
-                if (arg == "--max-queued-bytes") {
+                if (arg == "--auth-timeout") {
+                    o.limits.auth_timeout = std::chrono::milliseconds{*n};
+                } else if (arg == "--max-queued-bytes") {
                     o.limits.max_queued_bytes = *n;
                 } else if (*n > afbus::dbus::max_message_size) {
                     return std::unexpected{"--max-message-size: at most 134217728"};

@@ -119,18 +119,18 @@ void Driver::handle(Peer &caller, const dbus::Message &call)
         }
     }
     if (found == nullptr) {
-        bus_.reply_error(caller, call, known_interface ? errors::unknown_method : errors::unknown_interface,
+        bus_->reply_error(caller, call, known_interface ? errors::unknown_method : errors::unknown_interface,
                          std::string{driver_name} + " does not understand message " + std::string{h.member});
         return;
     }
     if (h.signature != found->in) {
-        bus_.reply_error(caller, call, errors::invalid_args,
+        bus_->reply_error(caller, call, errors::invalid_args,
                          "Call to " + std::string{h.member} + " has wrong args (" + std::string{h.signature} +
                              ", expected " + std::string{found->in} + ")");
         return;
     }
-    if (found->privileged && (h.path != driver_path || !privileged(bus_, caller))) {
-        bus_.reply_error(caller, call, errors::access_denied,
+    if (found->privileged && (h.path != driver_path || !privileged(*bus_, caller))) {
+        bus_->reply_error(caller, call, errors::access_denied,
                          "Connection \"" + caller.unique_name + "\" is not allowed to call " +
                              std::string{h.member} + " (it is privileged, on " + std::string{driver_path} + ")");
         return;
@@ -141,7 +141,7 @@ void Driver::handle(Peer &caller, const dbus::Message &call)
 
 void Driver::hello(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
 {
-    bus_.reply_error(caller, call, errors::failed, "Already handled an Hello message");
+    bus_->reply_error(caller, call, errors::failed, "Already handled an Hello message");
 }
 
 bool Driver::check_bus_name(Peer &caller, const dbus::Message &call, std::string_view name)
@@ -149,7 +149,7 @@ bool Driver::check_bus_name(Peer &caller, const dbus::Message &call, std::string
     if (dbus::validate_bus_name(name) == dbus::Errc::ok) {
         return true;
     }
-    bus_.reply_error(caller, call, errors::invalid_args, "Given bus name \"" + std::string{name} + "\" is not valid");
+    bus_->reply_error(caller, call, errors::invalid_args, "Given bus name \"" + std::string{name} + "\" is not valid");
     return false;
 }
 
@@ -160,13 +160,13 @@ bool Driver::check_well_known(Peer &caller, const dbus::Message &call, std::stri
         return false;
     }
     if (name.starts_with(':')) {
-        bus_.reply_error(caller, call, errors::invalid_args,
+        bus_->reply_error(caller, call, errors::invalid_args,
                          "Cannot " + std::string{verb} + " a service starting with ':' such as \"" +
                              std::string{name} + "\"");
         return false;
     }
     if (name == driver_name) {
-        bus_.reply_error(caller, call, errors::invalid_args,
+        bus_->reply_error(caller, call, errors::invalid_args,
                          "Connection \"" + caller.unique_name + "\" is not allowed to " + std::string{verb} +
                              " the service \"" + std::string{name} +
                              "\" because it is reserved for D-Bus' use only");
@@ -182,20 +182,20 @@ void Driver::request_name(Peer &caller, const dbus::Message &call, dbus::Reader 
     if (!check_well_known(caller, call, name, "acquire")) {
         return;
     }
-    if (!bus_.config().policy.may_own(caller.link->credentials().uid, name)) {
-        bus_.reply_error(caller, call, errors::access_denied,
+    if (!bus_->config().policy.may_own(caller.link->credentials().uid, name)) {
+        bus_->reply_error(caller, call, errors::access_denied,
                          "Connection \"" + caller.unique_name + "\" is not allowed to own the service \"" +
                              std::string{name} + "\" due to security policies in the configuration file");
         return;
     }
-    bus_.request_name(caller, name, flags, call);
+    bus_->request_name(caller, name, flags, call);
 }
 
 void Driver::release_name(Peer &caller, const dbus::Message &call, dbus::Reader &args)
 {
     const std::string_view name = args.get_string().value_or("");
     if (check_well_known(caller, call, name, "release")) {
-        bus_.release_name(caller, name, call);
+        bus_->release_name(caller, name, call);
     }
 }
 
@@ -204,13 +204,13 @@ void Driver::release_name(Peer &caller, const dbus::Message &call, dbus::Reader 
 void Driver::start_service_by_name(Peer &caller, const dbus::Message &call, dbus::Reader &args)
 {
     const std::string_view name = args.get_string().value_or("");
-    if (bus_.resolve(name) != nullptr || name == driver_name) {
+    if (bus_->resolve(name) != nullptr || name == driver_name) {
         dbus::Writer w;
         w.put_uint32(start_reply_already_running);
-        bus_.reply(caller, call, w);
+        bus_->reply(caller, call, w);
         return;
     }
-    bus_.reply_error(caller, call, errors::service_unknown,
+    bus_->reply_error(caller, call, errors::service_unknown,
                      "The name " + std::string{name} + " was not provided by any .service files");
 }
 
@@ -228,7 +228,7 @@ void Driver::update_activation_environment(Peer &caller, const dbus::Message &ca
         array->leave(*entry);
         activation_environment_.insert_or_assign(std::string{key}, std::string{value});
     }
-    bus_.reply(caller, call, dbus::Writer{});
+    bus_->reply(caller, call, dbus::Writer{});
 }
 
 void Driver::name_has_owner(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -238,8 +238,8 @@ void Driver::name_has_owner(Peer &caller, const dbus::Message &call, dbus::Reade
         return;
     }
     dbus::Writer w;
-    w.put_bool(name == driver_name || bus_.resolve(name) != nullptr);
-    bus_.reply(caller, call, w);
+    w.put_bool(name == driver_name || bus_->resolve(name) != nullptr);
+    bus_->reply(caller, call, w);
 }
 
 // org.freedesktop.DBus first, then unique names, then well-known names.
@@ -248,14 +248,14 @@ void Driver::list_names(Peer &caller, const dbus::Message &call, dbus::Reader & 
     dbus::Writer w;
     w.open_array("s");
     w.put_string(driver_name);
-    for (const std::string &n : bus_.unique_names()) {
+    for (const std::string &n : bus_->unique_names()) {
         w.put_string(n);
     }
-    for (const std::string &n : bus_.registry().names()) {
+    for (const std::string &n : bus_->registry().names()) {
         w.put_string(n);
     }
     w.close_array();
-    bus_.reply(caller, call, w);
+    bus_->reply(caller, call, w);
 }
 
 void Driver::list_activatable_names(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
@@ -263,7 +263,7 @@ void Driver::list_activatable_names(Peer &caller, const dbus::Message &call, dbu
     dbus::Writer w;
     const std::array<std::string_view, 1> names{driver_name};
     put_string_array(w, names);
-    bus_.reply(caller, call, w);
+    bus_->reply(caller, call, w);
 }
 
 void Driver::add_match(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -271,19 +271,19 @@ void Driver::add_match(Peer &caller, const dbus::Message &call, dbus::Reader &ar
     const std::string_view text = args.get_string().value_or("");
     auto rule = dbus::parse_match_rule(text);
     if (!rule) {
-        bus_.reply_error(caller, call, errors::match_rule_invalid,
+        bus_->reply_error(caller, call, errors::match_rule_invalid,
                          "The match rule \"" + std::string{text} + "\" is not valid");
         return;
     }
     if (caller.matches.size() >= max_match_rules) {
-        bus_.reply_error(caller, call, errors::limits_exceeded,
+        bus_->reply_error(caller, call, errors::limits_exceeded,
                          "Connection \"" + caller.unique_name +
                              "\" is not allowed to add more match rules (max_match_rules_per_connection=" +
                              std::to_string(max_match_rules) + ")");
         return;
     }
-    bus_.add_match(caller, std::move(*rule));
-    bus_.reply(caller, call, dbus::Writer{});
+    bus_->add_match(caller, std::move(*rule));
+    bus_->reply(caller, call, dbus::Writer{});
 }
 
 void Driver::remove_match(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -291,16 +291,16 @@ void Driver::remove_match(Peer &caller, const dbus::Message &call, dbus::Reader 
     const std::string_view text = args.get_string().value_or("");
     const auto rule = dbus::parse_match_rule(text);
     if (!rule) {
-        bus_.reply_error(caller, call, errors::match_rule_invalid,
+        bus_->reply_error(caller, call, errors::match_rule_invalid,
                          "The match rule \"" + std::string{text} + "\" is not valid");
         return;
     }
-    if (!bus_.remove_match(caller, *rule)) {
-        bus_.reply_error(caller, call, errors::match_rule_not_found,
+    if (!bus_->remove_match(caller, *rule)) {
+        bus_->reply_error(caller, call, errors::match_rule_not_found,
                          "The given match rule wasn't found and can't be removed");
         return;
     }
-    bus_.reply(caller, call, dbus::Writer{});
+    bus_->reply(caller, call, dbus::Writer{});
 }
 
 void Driver::get_name_owner(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -309,15 +309,15 @@ void Driver::get_name_owner(Peer &caller, const dbus::Message &call, dbus::Reade
     if (!check_bus_name(caller, call, name)) {
         return;
     }
-    const Peer *owner = bus_.resolve(name);
+    const Peer *owner = bus_->resolve(name);
     if (owner == nullptr && name != driver_name) {
-        bus_.reply_error(caller, call, errors::name_has_no_owner,
+        bus_->reply_error(caller, call, errors::name_has_no_owner,
                          "Could not get owner of name '" + std::string{name} + "': no such name");
         return;
     }
     dbus::Writer w;
     w.put_string(owner != nullptr ? std::string_view{owner->unique_name} : driver_name);
-    bus_.reply(caller, call, w);
+    bus_->reply(caller, call, w);
 }
 
 void Driver::list_queued_owners(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -331,32 +331,32 @@ void Driver::list_queued_owners(Peer &caller, const dbus::Message &call, dbus::R
     if (name == driver_name) {
         w.put_string(driver_name);
     } else if (name.starts_with(':')) {
-        if (const Peer *p = bus_.resolve(name); p != nullptr) {
+        if (const Peer *p = bus_->resolve(name); p != nullptr) {
             w.put_string(p->unique_name);
         }
     } else {
-        for (const PeerId id : bus_.registry().queue(name)) {
-            if (const Peer *p = bus_.find(id); p != nullptr) {
+        for (const PeerId id : bus_->registry().queue(name)) {
+            if (const Peer *p = bus_->find(id); p != nullptr) {
                 w.put_string(p->unique_name);
             }
         }
     }
     w.close_array();
     if (w.data().size() <= 4) { // an empty array: only its length
-        bus_.reply_error(caller, call, errors::name_has_no_owner,
+        bus_->reply_error(caller, call, errors::name_has_no_owner,
                          "Could not get owners of name '" + std::string{name} + "': no such name");
         return;
     }
-    bus_.reply(caller, call, w);
+    bus_->reply(caller, call, w);
 }
 
 Peer *Driver::connection_arg(Peer &caller, const dbus::Message &call, std::string_view name, std::string_view what,
                              bool &is_driver)
 {
     is_driver = name == driver_name;
-    Peer *p = is_driver ? nullptr : bus_.resolve(name);
+    Peer *p = is_driver ? nullptr : bus_->resolve(name);
     if (p == nullptr && !is_driver) {
-        bus_.reply_error(caller, call, errors::name_has_no_owner,
+        bus_->reply_error(caller, call, errors::name_has_no_owner,
                          "Could not get " + std::string{what} + " of name '" + std::string{name} + "': no such name");
     }
     return p;
@@ -368,8 +368,8 @@ void Driver::get_unix_user(Peer &caller, const dbus::Message &call, dbus::Reader
     const Peer *p = connection_arg(caller, call, args.get_string().value_or(""), "UID", is_driver);
     if (p != nullptr || is_driver) {
         dbus::Writer w;
-        w.put_uint32(is_driver ? bus_.config().uid : p->link->credentials().uid);
-        bus_.reply(caller, call, w);
+        w.put_uint32(is_driver ? bus_->config().uid : p->link->credentials().uid);
+        bus_->reply(caller, call, w);
     }
 }
 
@@ -380,7 +380,7 @@ void Driver::get_unix_process_id(Peer &caller, const dbus::Message &call, dbus::
     if (p != nullptr || is_driver) {
         dbus::Writer w;
         w.put_uint32(static_cast<std::uint32_t>(is_driver ? ::getpid() : p->link->credentials().pid));
-        bus_.reply(caller, call, w);
+        bus_->reply(caller, call, w);
     }
 }
 
@@ -392,7 +392,7 @@ void Driver::get_credentials(Peer &caller, const dbus::Message &call, dbus::Read
         return;
     }
     Credentials own;
-    own.uid = bus_.config().uid;
+    own.uid = bus_->config().uid;
     own.pid = ::getpid(); // not cached: afbusd forks once listening
     const Credentials &c = is_driver ? own : p->link->credentials();
     dbus::Writer w;
@@ -424,7 +424,7 @@ void Driver::get_credentials(Peer &caller, const dbus::Message &call, dbus::Read
         w.close_dict_entry();
     }
     w.close_array();
-    bus_.reply(caller, call, w);
+    bus_->reply(caller, call, w);
 }
 
 void Driver::get_adt_audit_session_data(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -432,7 +432,7 @@ void Driver::get_adt_audit_session_data(Peer &caller, const dbus::Message &call,
     bool is_driver = false;
     if (connection_arg(caller, call, args.get_string().value_or(""), "audit session data", is_driver) != nullptr ||
         is_driver) {
-        bus_.reply_error(caller, call, errors::adt_audit_data_unknown, "Could not determine audit session data");
+        bus_->reply_error(caller, call, errors::adt_audit_data_unknown, "Could not determine audit session data");
     }
 }
 
@@ -441,35 +441,35 @@ void Driver::get_selinux_context(Peer &caller, const dbus::Message &call, dbus::
     bool is_driver = false;
     if (connection_arg(caller, call, args.get_string().value_or(""), "security context", is_driver) != nullptr ||
         is_driver) {
-        bus_.reply_error(caller, call, errors::selinux_context_unknown, "Could not determine security context");
+        bus_->reply_error(caller, call, errors::selinux_context_unknown, "Could not determine security context");
     }
 }
 
 void Driver::reload_config(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
 {
-    const std::string &path = bus_.config().policy_path;
+    const std::string &path = bus_->config().policy_path;
     if (!path.empty()) {
         auto p = Policy::load(path);
         if (!p) {
-            bus_.reply_error(caller, call, errors::failed, p.error());
+            bus_->reply_error(caller, call, errors::failed, p.error());
             return;
         }
-        bus_.set_policy(std::move(*p));
+        bus_->set_policy(std::move(*p));
         log(LogLevel::info, "policy reloaded from ", path);
     }
-    bus_.reply(caller, call, dbus::Writer{});
+    bus_->reply(caller, call, dbus::Writer{});
 }
 
 void Driver::reply_string(Peer &caller, const dbus::Message &call, std::string_view value)
 {
     dbus::Writer w;
     w.put_string(value);
-    bus_.reply(caller, call, w);
+    bus_->reply(caller, call, w);
 }
 
 void Driver::get_id(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
 {
-    reply_string(caller, call, bus_.config().guid);
+    reply_string(caller, call, bus_->config().guid);
 }
 
 void Driver::become_monitor(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -480,17 +480,17 @@ void Driver::become_monitor(Peer &caller, const dbus::Message &call, dbus::Reade
         const std::string_view text = array->get_string().value_or("");
         auto rule = dbus::parse_match_rule(text);
         if (!rule) {
-            bus_.reply_error(caller, call, errors::match_rule_invalid,
+            bus_->reply_error(caller, call, errors::match_rule_invalid,
                              "The match rule \"" + std::string{text} + "\" is not valid");
             return;
         }
         rules.push_back(std::move(*rule));
     }
     if (args.get_uint32().value_or(1) != 0) {
-        bus_.reply_error(caller, call, errors::invalid_args, "BecomeMonitor does not support any flags yet");
+        bus_->reply_error(caller, call, errors::invalid_args, "BecomeMonitor does not support any flags yet");
         return;
     }
-    bus_.become_monitor(caller, std::move(rules), call);
+    bus_->become_monitor(caller, std::move(rules), call);
 }
 
 std::string Driver::introspection_xml()
@@ -538,12 +538,12 @@ void Driver::introspect(Peer &caller, const dbus::Message &call, dbus::Reader & 
 
 void Driver::ping(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
 {
-    bus_.reply(caller, call, dbus::Writer{});
+    bus_->reply(caller, call, dbus::Writer{});
 }
 
 void Driver::get_machine_id(Peer &caller, const dbus::Message &call, dbus::Reader & /*args*/)
 {
-    reply_string(caller, call, bus_.config().machine_id);
+    reply_string(caller, call, bus_->config().machine_id);
 }
 
 void Driver::get_property(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -551,18 +551,18 @@ void Driver::get_property(Peer &caller, const dbus::Message &call, dbus::Reader 
     const std::string_view interface = args.get_string().value_or("");
     const std::string_view name = args.get_string().value_or("");
     if (interface != driver_name) {
-        bus_.reply_error(caller, call, errors::unknown_interface,
+        bus_->reply_error(caller, call, errors::unknown_interface,
                          "Interface \"" + std::string{interface} + "\" has no properties");
         return;
     }
     if (!is_property(name)) {
-        bus_.reply_error(caller, call, errors::unknown_property,
+        bus_->reply_error(caller, call, errors::unknown_property,
                          "Property \"" + std::string{name} + "\" does not exist");
         return;
     }
     dbus::Writer w;
     put_property(w, name);
-    bus_.reply(caller, call, w);
+    bus_->reply(caller, call, w);
 }
 
 void Driver::get_all_properties(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -579,12 +579,12 @@ void Driver::get_all_properties(Peer &caller, const dbus::Message &call, dbus::R
         }
     } else {
         w.close_array();
-        bus_.reply_error(caller, call, errors::unknown_interface,
+        bus_->reply_error(caller, call, errors::unknown_interface,
                          "Interface \"" + std::string{interface} + "\" has no properties");
         return;
     }
     w.close_array();
-    bus_.reply(caller, call, w);
+    bus_->reply(caller, call, w);
 }
 
 void Driver::set_property(Peer &caller, const dbus::Message &call, dbus::Reader &args)
@@ -592,13 +592,13 @@ void Driver::set_property(Peer &caller, const dbus::Message &call, dbus::Reader 
     const std::string_view interface = args.get_string().value_or("");
     const std::string_view name = args.get_string().value_or("");
     if (interface != driver_name) {
-        bus_.reply_error(caller, call, errors::unknown_interface,
+        bus_->reply_error(caller, call, errors::unknown_interface,
                          "Interface \"" + std::string{interface} + "\" has no properties");
     } else if (!is_property(name)) {
-        bus_.reply_error(caller, call, errors::unknown_property,
+        bus_->reply_error(caller, call, errors::unknown_property,
                          "Property \"" + std::string{name} + "\" does not exist");
     } else {
-        bus_.reply_error(caller, call, errors::property_read_only,
+        bus_->reply_error(caller, call, errors::property_read_only,
                          "Property \"" + std::string{name} + "\" cannot be set");
     }
 }

@@ -22,14 +22,14 @@ struct Peer;
 
 class Driver {
 public:
-    explicit Driver(Bus &bus) : bus_{bus} {}
+    explicit Driver(Bus &bus) : bus_{&bus} {}
 
     // A method call to org.freedesktop.DBus from a registered peer. Hello
     // is handled by the bus before registration; here it is an error.
     void handle(Peer &caller, const afbus::dbus::Message &call);
 
     // The method table's entry type (public for the table in driver.cpp).
-    using Handler = void (Driver::*)(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
+    using Handler = void (Driver::*)(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
     struct Method {
         std::string_view interface;
         std::string_view member;
@@ -46,32 +46,32 @@ public:
     static std::string introspection_xml();
 
 private:
-    void hello(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void request_name(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void release_name(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void start_service_by_name(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void update_activation_environment(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void name_has_owner(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void list_names(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void list_activatable_names(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void add_match(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void remove_match(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void get_name_owner(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void list_queued_owners(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void get_unix_user(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void get_unix_process_id(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void get_credentials(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void get_adt_audit_session_data(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void get_selinux_context(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void reload_config(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void get_id(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void become_monitor(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void introspect(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void ping(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void get_machine_id(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void get_property(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void get_all_properties(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
-    void set_property(Peer &, const afbus::dbus::Message &, afbus::dbus::Reader &);
+    void hello(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void request_name(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void release_name(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void start_service_by_name(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void update_activation_environment(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void name_has_owner(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void list_names(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void list_activatable_names(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void add_match(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void remove_match(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_name_owner(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void list_queued_owners(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_unix_user(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_unix_process_id(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_credentials(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_adt_audit_session_data(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_selinux_context(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void reload_config(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_id(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void become_monitor(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void introspect(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void ping(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_machine_id(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_property(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_all_properties(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void set_property(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
 
     // The name argument of the GetConnection* methods: the peer it names,
     // or nullptr after replying NameHasNoOwner ("Could not get @what of
@@ -87,7 +87,7 @@ private:
 
     void reply_string(Peer &caller, const afbus::dbus::Message &call, std::string_view value);
 
-    Bus &bus_;
+    Bus *bus_;
     std::map<std::string, std::string, std::less<>> activation_environment_;
 };
 

@@ -38,11 +38,11 @@ struct NameChange {
 class NameRegistry {
 public:
     struct RequestResult {
-        RequestReply reply;
+        RequestReply reply{};
         std::optional<NameChange> change;
     };
     struct ReleaseResult {
-        ReleaseReply reply;
+        ReleaseReply reply{};
         std::optional<NameChange> change;
     };
 

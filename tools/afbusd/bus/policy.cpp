@@ -96,7 +96,7 @@ std::expected<Policy, std::string> Policy::parse(std::string_view text)
 
 std::expected<Policy, std::string> Policy::load(const std::string &path)
 {
-    std::ifstream in{path};
+    const std::ifstream in{path};
     if (!in) {
         return std::unexpected{"cannot read " + path};
     }

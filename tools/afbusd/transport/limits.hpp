@@ -9,6 +9,7 @@
 
 #include <afbus/dbus/types.hpp>
 
+#include <chrono>
 #include <cstddef>
 
 namespace afbusd::transport {
@@ -26,6 +27,8 @@ struct Limits {
     std::size_t max_incomplete_connections = 64;
     // All connections.
     std::size_t max_connections = 4096;
+    // Time a client has to authenticate (dbus-daemon's auth_timeout).
+    std::chrono::milliseconds auth_timeout{30000};
     // Bytes read from one connection per wakeup, so a flooding client does
     // not starve the others.
     std::size_t read_budget = std::size_t{256} << 10;

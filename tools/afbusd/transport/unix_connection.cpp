@@ -52,7 +52,7 @@ bus::Credentials peer_credentials(int fd)
 
 UnixConnection::UnixConnection(EventLoop &loop, bus::LinkEvents &events, UniqueFd fd, const Limits &limits,
                                std::string_view guid)
-    : loop_{loop}, events_{events}, fd_{std::move(fd)}, limits_{limits}, creds_{peer_credentials(fd_.get())},
+    : loop_{&loop}, events_{&events}, fd_{std::move(fd)}, limits_{&limits}, creds_{peer_credentials(fd_.get())},
       sasl_{dbus::SaslServer::Options{.peer_uid = creds_.uid, .unix_fd_supported = true, .guid = std::string{guid}}}
 {
 }
@@ -67,7 +67,14 @@ int UnixConnection::start()
     if (creds_.uid == static_cast<uid_t>(-1)) {
         return -EPERM; // no SO_PEERCRED: EXTERNAL cannot work
     }
-    return loop_.add(fd_.get(), EPOLLIN, *this);
+    return loop_->add(fd_.get(), EPOLLIN, *this);
+}
+
+void UnixConnection::check_auth_deadline(std::chrono::steady_clock::time_point now)
+{
+    if (!authenticated_ && !closed() && now - accepted_ > limits_->auth_timeout) {
+        fail("authentication timed out");
+    }
 }
 
 void UnixConnection::close() noexcept
@@ -80,7 +87,7 @@ void UnixConnection::retire()
 {
     if (authenticated_ && !bus_knows_) {
         bus_knows_ = true;
-        events_.link_closed(peer_);
+        events_->link_closed(peer_);
     }
     shutdown();
 }
@@ -88,7 +95,7 @@ void UnixConnection::retire()
 void UnixConnection::shutdown() noexcept
 {
     if (fd_.valid()) {
-        loop_.remove(fd_.get());
+        loop_->remove(fd_.get());
         fd_.reset();
     }
     out_.clear();
@@ -104,7 +111,7 @@ void UnixConnection::fail(std::string_view why)
     log(LogLevel::info, "connection ", fd_.get(), " (pid ", creds_.pid, "): ", why, "; disconnecting");
     if (authenticated_ && !bus_knows_) {
         bus_knows_ = true;
-        events_.link_closed(peer_);
+        events_->link_closed(peer_);
     }
     shutdown();
 }
@@ -126,7 +133,7 @@ void UnixConnection::handle(std::uint32_t events)
 // bus. False when the connection is gone.
 bool UnixConnection::receive()
 {
-    std::size_t budget = limits_.read_budget;
+    std::size_t budget = limits_->read_budget;
     alignas(cmsghdr) std::array<char, CMSG_SPACE(max_fds_per_recvmsg * sizeof(int))> control{};
     while (budget > 0 && !closed()) {
         const std::size_t old = in_.size();
@@ -143,7 +150,7 @@ bool UnixConnection::receive()
             break;
         }
         if (n < 0) {
-            fail(std::strerror(errno));
+            fail(errno_text(errno));
             return false;
         }
         for (cmsghdr *c = CMSG_FIRSTHDR(&mh); c != nullptr; c = CMSG_NXTHDR(&mh, c)) {
@@ -174,7 +181,7 @@ bool UnixConnection::receive()
             fail("unix fds without NEGOTIATE_UNIX_FD");
             return false;
         }
-        if (fds_in_.size() > pending_fds_factor * limits_.max_message_fds) {
+        if (fds_in_.size() > pending_fds_factor * limits_->max_message_fds) {
             fail("too many unix fds");
             return false;
         }
@@ -211,7 +218,7 @@ bool UnixConnection::authenticate()
     }
     if (sasl_.state() == dbus::SaslState::authenticated) {
         authenticated_ = true;
-        peer_ = events_.link_opened(*this);
+        peer_ = events_->link_opened(*this);
     }
     return true;
 }
@@ -221,7 +228,7 @@ bool UnixConnection::dispatch_messages()
     while (!closed() && in_.size() - in_start_ >= dbus::fixed_header_size) {
         const std::span<const std::byte> avail{in_.data() + in_start_, in_.size() - in_start_};
         const auto size = dbus::message_size(avail);
-        if (!size || *size > limits_.max_message_size) {
+        if (!size || *size > limits_->max_message_size) {
             fail("oversized or malformed message header");
             return false;
         }
@@ -234,7 +241,7 @@ bool UnixConnection::dispatch_messages()
             fail(std::string{"invalid message: "} + dbus::make_error_code(msg.error()).message());
             return false;
         }
-        if (msg->header.unix_fds > limits_.max_message_fds) {
+        if (msg->header.unix_fds > limits_->max_message_fds) {
             fail("too many unix fds in one message");
             return false;
         }
@@ -249,7 +256,7 @@ bool UnixConnection::dispatch_messages()
             fds_in_.pop_front();
         }
         in_start_ += *size;
-        events_.link_message(peer_, *msg, std::move(fds));
+        events_->link_message(peer_, *msg, std::move(fds));
     }
     if (in_start_ == in_.size()) {
         in_.clear();
@@ -270,9 +277,9 @@ bool UnixConnection::send(bus::OutMessage m)
         return true;
     }
     const std::size_t size = m.bytes->size();
-    if (!out_.empty() && out_bytes_ + size > limits_.max_queued_bytes) {
+    if (!out_.empty() && out_bytes_ + size > limits_->max_queued_bytes) {
         log(LogLevel::warning, "connection ", fd_.get(), " (pid ", creds_.pid,
-            ") does not read: outgoing queue over ", limits_.max_queued_bytes, " bytes");
+            ") does not read: outgoing queue over ", limits_->max_queued_bytes, " bytes");
         return false;
     }
     out_bytes_ += size;
@@ -350,7 +357,7 @@ void UnixConnection::flush()
             // before reading our last messages to it), so the bus is not
             // told now: the read side ends with EOF and link_closed().
             // Until then, messages to it are discarded.
-            log(LogLevel::debug, "connection ", fd_.get(), ": send failed: ", std::strerror(errno));
+            log(LogLevel::debug, "connection ", fd_.get(), ": send failed: ", errno_text(errno));
             write_failed_ = true;
             out_.clear();
             out_bytes_ = 0;
@@ -368,7 +375,7 @@ void UnixConnection::watch_output(bool on)
         return;
     }
     watching_output_ = on;
-    if (loop_.modify(fd_.get(), on ? EPOLLIN | EPOLLOUT : EPOLLIN, *this) != 0) {
+    if (loop_->modify(fd_.get(), on ? EPOLLIN | EPOLLOUT : EPOLLIN, *this) != 0) {
         // Not fail(): this runs inside the bus's deliveries. The bus hears
         // of it from the next send() or from UnixServer::reap().
         log(LogLevel::warning, "epoll_ctl failed; closing a connection");

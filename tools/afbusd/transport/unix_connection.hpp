@@ -17,6 +17,7 @@
 
 #include <sys/uio.h>
 
+#include <chrono>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ public:
 
     [[nodiscard]] bool closed() const noexcept { return !fd_.valid(); }
     [[nodiscard]] bool authenticated() const noexcept { return authenticated_; }
+    // Closes the connection if it is still authenticating after the
+    // limit's auth_timeout at @now.
+    void check_auth_deadline(std::chrono::steady_clock::time_point now);
 
     bool send(bus::OutMessage m) override;
     [[nodiscard]] bool unix_fds() const noexcept override { return sasl_.unix_fd_agreed(); }
@@ -68,13 +72,14 @@ private:
     std::size_t gather(std::vector<iovec> &iov) const;
     void advance(std::size_t written);
 
-    EventLoop &loop_;
-    bus::LinkEvents &events_;
+    EventLoop *loop_;
+    bus::LinkEvents *events_;
     UniqueFd fd_;
-    const Limits &limits_;
+    const Limits *limits_;
     bus::Credentials creds_; // before sasl_, which is built from it
     afbus::dbus::SaslServer sasl_;
     bus::PeerId peer_ = 0;
+    std::chrono::steady_clock::time_point accepted_ = std::chrono::steady_clock::now();
     bool authenticated_ = false;
     bool watching_output_ = false;
     bool write_failed_ = false; // the peer stopped reading for good

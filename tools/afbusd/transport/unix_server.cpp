@@ -13,13 +13,20 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <span>
 
 namespace afbusd::transport {
 
 namespace dbus = afbus::dbus;
 
 UnixServer::UnixServer(EventLoop &loop, bus::LinkEvents &events, Limits limits, std::string guid)
-    : loop_{loop}, events_{events}, limits_{limits}, guid_{std::move(guid)}
+    : loop_{&loop}, events_{&events}, limits_{limits}, guid_{std::move(guid)},
+      auth_timer_{loop, [this] {
+                      const auto now = std::chrono::steady_clock::now();
+                      for (const auto &c : conns_) {
+                          c->check_auth_deadline(now);
+                      }
+                  }}
 {
 }
 
@@ -27,7 +34,7 @@ UnixServer::~UnixServer()
 {
     conns_.clear();
     if (listener_.valid()) {
-        loop_.remove(listener_.get());
+        loop_->remove(listener_.get());
     }
     if (!unlink_path_.empty()) {
         ::unlink(unlink_path_.c_str());
@@ -58,25 +65,30 @@ std::expected<std::string, std::string> UnixServer::listen(std::string_view addr
     if (target->path.empty() || target->path.size() + offset >= sizeof(sun.sun_path)) {
         return std::unexpected{"socket path empty or too long: " + target->path};
     }
-    std::memcpy(&sun.sun_path[offset], target->path.data(), target->path.size());
+    std::ranges::copy(target->path, std::span{sun.sun_path}.subspan(offset).begin());
     const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + offset + target->path.size() +
                                             (abstract ? 0 : 1));
 
     listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!listener_.valid()) {
-        return std::unexpected{std::string{"socket: "} + std::strerror(errno)};
+        return std::unexpected{std::string{"socket: "} + errno_text(errno)};
     }
     if (::bind(listener_.get(), reinterpret_cast<const sockaddr *>(&sun), len) != 0) {
-        return std::unexpected{"bind " + target->path + ": " + std::strerror(errno)};
+        return std::unexpected{"bind " + target->path + ": " + errno_text(errno)};
     }
     if (!abstract) {
         unlink_path_ = target->path;
     }
     if (::listen(listener_.get(), SOMAXCONN) != 0) {
-        return std::unexpected{std::string{"listen: "} + std::strerror(errno)};
+        return std::unexpected{std::string{"listen: "} + errno_text(errno)};
     }
-    if (const int e = loop_.add(listener_.get(), EPOLLIN, *this); e != 0) {
-        return std::unexpected{std::string{"epoll: "} + std::strerror(-e)};
+    if (const int e = loop_->add(listener_.get(), EPOLLIN, *this); e != 0) {
+        return std::unexpected{std::string{"epoll: "} + errno_text(-e)};
+    }
+    // Checked a few times per timeout, so a silent client goes within
+    // about 1.25 timeouts.
+    if (const int e = auth_timer_.start(std::max(limits_.auth_timeout / 4, std::chrono::milliseconds{10})); e != 0) {
+        return std::unexpected{std::string{"timerfd: "} + errno_text(-e)};
     }
     return std::string{abstract ? "unix:abstract=" : "unix:path="} + dbus::escape_address_value(target->path) +
            ",guid=" + guid_;
@@ -91,7 +103,7 @@ void UnixServer::handle(std::uint32_t /*events*/)
                 continue;
             }
             if (errno != EAGAIN) {
-                log(LogLevel::warning, "accept: ", std::strerror(errno));
+                log(LogLevel::warning, "accept: ", errno_text(errno));
             }
             return;
         }
@@ -101,9 +113,9 @@ void UnixServer::handle(std::uint32_t /*events*/)
             log(LogLevel::warning, "too many connections; refusing one");
             continue;
         }
-        auto conn = std::make_unique<UnixConnection>(loop_, events_, std::move(fd), limits_, guid_);
+        auto conn = std::make_unique<UnixConnection>(*loop_, *events_, std::move(fd), limits_, guid_);
         if (const int e = conn->start(); e != 0) {
-            log(LogLevel::warning, "cannot serve a connection: ", std::strerror(-e));
+            log(LogLevel::warning, "cannot serve a connection: ", errno_text(-e));
             continue;
         }
         conns_.push_back(std::move(conn));

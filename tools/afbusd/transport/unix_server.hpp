@@ -11,6 +11,7 @@
 #include "../unique_fd.hpp"
 #include "event_loop.hpp"
 #include "limits.hpp"
+#include "timer.hpp"
 #include "unix_connection.hpp"
 
 #include <expected>
@@ -43,13 +44,14 @@ public:
     [[nodiscard]] std::size_t connection_count() const noexcept { return conns_.size(); }
 
 private:
-    EventLoop &loop_;
-    bus::LinkEvents &events_;
+    EventLoop *loop_;
+    bus::LinkEvents *events_;
     Limits limits_;
     std::string guid_;
     UniqueFd listener_;
     std::string unlink_path_; // the socket file, removed on shutdown
     std::vector<std::unique_ptr<UnixConnection>> conns_;
+    Timer auth_timer_; // closes connections that do not authenticate in time
 };
 
 } // namespace afbusd::transport
