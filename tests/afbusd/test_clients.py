@@ -118,7 +118,7 @@ class Monitor(BusTestCase):
         self.read_until(mon, "marker-one")
         self.bus.run("dbus-send", "--session", "--print-reply", *DRIVER, "org.freedesktop.DBus.GetId")
         lines = self.read_until(mon, "member=GetId")
-        self.assertTrue(any("method call" in line for line in lines))
+        self.assertTrue(any("method call" in line and "member=Hello" in line for line in lines), lines)
 
     def test_gdbus_monitor_sees_name_owner_changed(self):
         mon = self.spawn("gdbus", "monitor", "--session", "--dest", "org.freedesktop.DBus")

@@ -177,26 +177,37 @@ void Bus::link_message(PeerId id, const dbus::Message &msg, std::vector<UniqueFd
 // The message as the recipients get it: SENDER is the peer's unique name
 // (whatever it claimed) and unknown header fields are dropped (the
 // HeaderFiltering feature).
-void Bus::route(Peer &sender, const dbus::Message &msg, std::vector<UniqueFd> fds)
+std::optional<Bus::Stamped> Bus::stamp(Peer &sender, const dbus::Message &msg)
 {
     dbus::Header h = msg.header;
     h.sender = sender.unique_name;
     auto built = std::make_shared<std::vector<std::byte>>();
     if (dbus::build_message(*built, h, msg.order, msg.body) != dbus::Errc::ok) {
         condemn(sender, "message cannot be forwarded");
-        return;
+        return std::nullopt;
     }
-    const Bytes bytes = std::move(built);
-    const auto stamped = dbus::parse_message(*bytes);
-    if (!stamped) {
+    Stamped out{std::move(built), {}};
+    auto parsed = dbus::parse_message(*out.bytes);
+    if (!parsed) {
         condemn(sender, "message cannot be forwarded");
+        return std::nullopt;
+    }
+    out.msg = *parsed;
+    return out;
+}
+
+void Bus::route(Peer &sender, const dbus::Message &msg, std::vector<UniqueFd> fds)
+{
+    const auto stamped = stamp(sender, msg);
+    if (!stamped) {
         return;
     }
-    const dbus::Header &sh = stamped->header;
+    const Bytes &bytes = stamped->bytes;
+    const dbus::Header &sh = stamped->msg.header;
     if (sh.destination == driver_name) {
-        dispatch(&sender, *stamped, bytes, {}, nullptr);
+        dispatch(&sender, stamped->msg, bytes, {}, nullptr);
         if (sh.type == dbus::MessageType::method_call) {
-            driver_.handle(sender, *stamped);
+            driver_.handle(sender, stamped->msg);
         }
         return;
     }
@@ -211,18 +222,18 @@ void Bus::route(Peer &sender, const dbus::Message &msg, std::vector<UniqueFd> fd
         if (!fds.empty() && !to->link->unix_fds()) {
             return;
         }
-        dispatch(&sender, *stamped, bytes, fds, to);
+        dispatch(&sender, stamped->msg, bytes, fds, to);
         return;
     }
     if (sh.destination.empty()) {
-        dispatch(&sender, *stamped, bytes, fds, nullptr);
+        dispatch(&sender, stamped->msg, bytes, fds, nullptr);
         return;
     }
     Peer *to = resolve(sh.destination);
-    if (!check_unicast(sender, *stamped, to, !fds.empty())) {
+    if (!check_unicast(sender, stamped->msg, to, !fds.empty())) {
         return;
     }
-    dispatch(&sender, *stamped, bytes, fds, to);
+    dispatch(&sender, stamped->msg, bytes, fds, to);
 }
 
 // The checks on a call or signal to a name, with dbus-daemon's errors.
@@ -432,6 +443,12 @@ void Bus::register_peer(Peer &p, const dbus::Message &hello)
     p.unique_name = ":1." + std::to_string(p.id);
     p.registered = true;
     by_unique_name_.emplace(p.unique_name, &p);
+    if (eavesdroppers_ != 0) {
+        // Monitors see the Hello too, as from dbus-daemon.
+        if (const auto stamped = stamp(p, hello)) {
+            dispatch(&p, stamped->msg, stamped->bytes, {}, nullptr);
+        }
+    }
     dbus::Writer w;
     w.put_string(p.unique_name);
     reply(p, hello, w);

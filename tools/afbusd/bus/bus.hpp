@@ -79,6 +79,12 @@ public:
 private:
     using Bytes = std::shared_ptr<const std::vector<std::byte>>;
 
+    // The message as recipients get it: SENDER stamped, header rebuilt.
+    struct Stamped {
+        Bytes bytes;
+        afbus::dbus::Message msg; // views *bytes
+    };
+    std::optional<Stamped> stamp(Peer &sender, const afbus::dbus::Message &msg);
     void route(Peer &sender, const afbus::dbus::Message &msg, std::vector<UniqueFd> fds);
     bool check_unicast(Peer &sender, const afbus::dbus::Message &msg, Peer *to, bool has_fds);
     // Delivers to @to (if any), to eavesdroppers and match rules (if
