@@ -120,18 +120,18 @@ void Driver::handle(Peer &caller, const dbus::Message &call)
     }
     if (found == nullptr) {
         bus_->reply_error(caller, call, known_interface ? errors::unknown_method : errors::unknown_interface,
-                         std::string{driver_name} + " does not understand message " + std::string{h.member});
+                          std::string{driver_name} + " does not understand message " + std::string{h.member});
         return;
     }
     if (h.signature != found->in) {
         bus_->reply_error(caller, call, errors::invalid_args,
-                         "Call to " + std::string{h.member} + " has wrong args (" + std::string{h.signature} +
+                          "Call to " + std::string{h.member} + " has wrong args (" + std::string{h.signature} +
                              ", expected " + std::string{found->in} + ")");
         return;
     }
     if (found->privileged && (h.path != driver_path || !privileged(*bus_, caller))) {
         bus_->reply_error(caller, call, errors::access_denied,
-                         "Connection \"" + caller.unique_name + "\" is not allowed to call " +
+                          "Connection \"" + caller.unique_name + "\" is not allowed to call " +
                              std::string{h.member} + " (it is privileged, on " + std::string{driver_path} + ")");
         return;
     }
@@ -161,13 +161,13 @@ bool Driver::check_well_known(Peer &caller, const dbus::Message &call, std::stri
     }
     if (name.starts_with(':')) {
         bus_->reply_error(caller, call, errors::invalid_args,
-                         "Cannot " + std::string{verb} + " a service starting with ':' such as \"" +
+                          "Cannot " + std::string{verb} + " a service starting with ':' such as \"" +
                              std::string{name} + "\"");
         return false;
     }
     if (name == driver_name) {
         bus_->reply_error(caller, call, errors::invalid_args,
-                         "Connection \"" + caller.unique_name + "\" is not allowed to " + std::string{verb} +
+                          "Connection \"" + caller.unique_name + "\" is not allowed to " + std::string{verb} +
                              " the service \"" + std::string{name} +
                              "\" because it is reserved for D-Bus' use only");
         return false;
@@ -211,7 +211,7 @@ void Driver::start_service_by_name(Peer &caller, const dbus::Message &call, dbus
         return;
     }
     bus_->reply_error(caller, call, errors::service_unknown,
-                     "The name " + std::string{name} + " was not provided by any .service files");
+                      "The name " + std::string{name} + " was not provided by any .service files");
 }
 
 // Kept for the activated services the bus would start; it starts none.
@@ -272,12 +272,12 @@ void Driver::add_match(Peer &caller, const dbus::Message &call, dbus::Reader &ar
     auto rule = dbus::parse_match_rule(text);
     if (!rule) {
         bus_->reply_error(caller, call, errors::match_rule_invalid,
-                         "The match rule \"" + std::string{text} + "\" is not valid");
+                          "The match rule \"" + std::string{text} + "\" is not valid");
         return;
     }
     if (caller.matches.size() >= max_match_rules) {
         bus_->reply_error(caller, call, errors::limits_exceeded,
-                         "Connection \"" + caller.unique_name +
+                          "Connection \"" + caller.unique_name +
                              "\" is not allowed to add more match rules (max_match_rules_per_connection=" +
                              std::to_string(max_match_rules) + ")");
         return;
@@ -292,7 +292,7 @@ void Driver::remove_match(Peer &caller, const dbus::Message &call, dbus::Reader 
     const auto rule = dbus::parse_match_rule(text);
     if (!rule) {
         bus_->reply_error(caller, call, errors::match_rule_invalid,
-                         "The match rule \"" + std::string{text} + "\" is not valid");
+                          "The match rule \"" + std::string{text} + "\" is not valid");
         return;
     }
     if (!bus_->remove_match(caller, *rule)) {
@@ -312,7 +312,7 @@ void Driver::get_name_owner(Peer &caller, const dbus::Message &call, dbus::Reade
     const Peer *owner = bus_->resolve(name);
     if (owner == nullptr && name != driver_name) {
         bus_->reply_error(caller, call, errors::name_has_no_owner,
-                         "Could not get owner of name '" + std::string{name} + "': no such name");
+                          "Could not get owner of name '" + std::string{name} + "': no such name");
         return;
     }
     dbus::Writer w;
@@ -344,7 +344,7 @@ void Driver::list_queued_owners(Peer &caller, const dbus::Message &call, dbus::R
     w.close_array();
     if (w.data().size() <= 4) { // an empty array: only its length
         bus_->reply_error(caller, call, errors::name_has_no_owner,
-                         "Could not get owners of name '" + std::string{name} + "': no such name");
+                          "Could not get owners of name '" + std::string{name} + "': no such name");
         return;
     }
     bus_->reply(caller, call, w);
@@ -357,7 +357,7 @@ Peer *Driver::connection_arg(Peer &caller, const dbus::Message &call, std::strin
     Peer *p = is_driver ? nullptr : bus_->resolve(name);
     if (p == nullptr && !is_driver) {
         bus_->reply_error(caller, call, errors::name_has_no_owner,
-                         "Could not get " + std::string{what} + " of name '" + std::string{name} + "': no such name");
+                          "Could not get " + std::string{what} + " of name '" + std::string{name} + "': no such name");
     }
     return p;
 }
@@ -481,7 +481,7 @@ void Driver::become_monitor(Peer &caller, const dbus::Message &call, dbus::Reade
         auto rule = dbus::parse_match_rule(text);
         if (!rule) {
             bus_->reply_error(caller, call, errors::match_rule_invalid,
-                             "The match rule \"" + std::string{text} + "\" is not valid");
+                              "The match rule \"" + std::string{text} + "\" is not valid");
             return;
         }
         rules.push_back(std::move(*rule));
@@ -546,42 +546,48 @@ void Driver::get_machine_id(Peer &caller, const dbus::Message &call, dbus::Reade
     reply_string(caller, call, bus_->config().machine_id);
 }
 
+// Replies UnknownInterface or UnknownProperty and returns false unless
+// @interface has a property @name (empty @name: any property).
+bool Driver::check_property(Peer &caller, const dbus::Message &call, std::string_view interface,
+                            std::string_view name)
+{
+    if (interface != driver_name) {
+        bus_->reply_error(caller, call, errors::unknown_interface,
+                          "Interface \"" + std::string{interface} + "\" has no properties");
+        return false;
+    }
+    if (!name.empty() && !is_property(name)) {
+        bus_->reply_error(caller, call, errors::unknown_property,
+                          "Property \"" + std::string{name} + "\" does not exist");
+        return false;
+    }
+    return true;
+}
+
 void Driver::get_property(Peer &caller, const dbus::Message &call, dbus::Reader &args)
 {
     const std::string_view interface = args.get_string().value_or("");
     const std::string_view name = args.get_string().value_or("");
-    if (interface != driver_name) {
-        bus_->reply_error(caller, call, errors::unknown_interface,
-                         "Interface \"" + std::string{interface} + "\" has no properties");
-        return;
+    if (check_property(caller, call, interface, name)) {
+        dbus::Writer w;
+        put_property(w, name);
+        bus_->reply(caller, call, w);
     }
-    if (!is_property(name)) {
-        bus_->reply_error(caller, call, errors::unknown_property,
-                         "Property \"" + std::string{name} + "\" does not exist");
-        return;
-    }
-    dbus::Writer w;
-    put_property(w, name);
-    bus_->reply(caller, call, w);
 }
 
 void Driver::get_all_properties(Peer &caller, const dbus::Message &call, dbus::Reader &args)
 {
     const std::string_view interface = args.get_string().value_or("");
+    if (!check_property(caller, call, interface.empty() ? driver_name : interface, {})) {
+        return;
+    }
     dbus::Writer w;
     w.open_array("{sv}");
-    if (interface == driver_name || interface.empty()) {
-        for (const std::string_view name : {std::string_view{"Features"}, std::string_view{"Interfaces"}}) {
-            w.open_dict_entry();
-            w.put_string(name);
-            put_property(w, name);
-            w.close_dict_entry();
-        }
-    } else {
-        w.close_array();
-        bus_->reply_error(caller, call, errors::unknown_interface,
-                         "Interface \"" + std::string{interface} + "\" has no properties");
-        return;
+    for (const std::string_view name : {std::string_view{"Features"}, std::string_view{"Interfaces"}}) {
+        w.open_dict_entry();
+        w.put_string(name);
+        put_property(w, name);
+        w.close_dict_entry();
     }
     w.close_array();
     bus_->reply(caller, call, w);
@@ -591,15 +597,9 @@ void Driver::set_property(Peer &caller, const dbus::Message &call, dbus::Reader 
 {
     const std::string_view interface = args.get_string().value_or("");
     const std::string_view name = args.get_string().value_or("");
-    if (interface != driver_name) {
-        bus_->reply_error(caller, call, errors::unknown_interface,
-                         "Interface \"" + std::string{interface} + "\" has no properties");
-    } else if (!is_property(name)) {
-        bus_->reply_error(caller, call, errors::unknown_property,
-                         "Property \"" + std::string{name} + "\" does not exist");
-    } else {
+    if (check_property(caller, call, interface, name)) {
         bus_->reply_error(caller, call, errors::property_read_only,
-                         "Property \"" + std::string{name} + "\" cannot be set");
+                          "Property \"" + std::string{name} + "\" cannot be set");
     }
 }
 

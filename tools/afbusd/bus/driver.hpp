@@ -85,6 +85,8 @@ private:
     bool check_well_known(Peer &caller, const afbus::dbus::Message &call, std::string_view name,
                           std::string_view verb);
 
+    bool check_property(Peer &caller, const afbus::dbus::Message &call, std::string_view interface,
+                        std::string_view name);
     void reply_string(Peer &caller, const afbus::dbus::Message &call, std::string_view value);
 
     Bus *bus_;
