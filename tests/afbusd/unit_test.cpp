@@ -20,8 +20,9 @@ TEST(NameRegistry, FirstRequestOwns)
     const auto res = r.request("a.b", 1, 0);
     EXPECT_EQ(res.reply, RequestReply::primary_owner);
     ASSERT_TRUE(res.change);
-    EXPECT_EQ(res.change.value().old_owner, 0U);
-    EXPECT_EQ(res.change.value().new_owner, 1U);
+    const NameChange change = res.change.value_or(NameChange{});
+    EXPECT_EQ(change.old_owner, 0U);
+    EXPECT_EQ(change.new_owner, 1U);
     EXPECT_EQ(r.owner("a.b"), 1U);
     EXPECT_EQ(r.request("a.b", 1, 0).reply, RequestReply::already_owner);
 }
@@ -47,8 +48,9 @@ TEST(NameRegistry, ReplacementKeepsTheOldOwnerQueued)
     const auto res = r.request("a.b", 3, name_flag_replace_existing);
     EXPECT_EQ(res.reply, RequestReply::primary_owner);
     ASSERT_TRUE(res.change);
-    EXPECT_EQ(res.change.value().old_owner, 1U);
-    EXPECT_EQ(res.change.value().new_owner, 3U);
+    const NameChange change = res.change.value_or(NameChange{});
+    EXPECT_EQ(change.old_owner, 1U);
+    EXPECT_EQ(change.new_owner, 3U);
     EXPECT_EQ(r.queue("a.b"), (std::vector<PeerId>{3, 1, 2}));
 }
 
