@@ -6,12 +6,14 @@
 #define AFBUSD_LOG_HPP
 
 #include <cstddef>
+#include <iterator>
 #include <cstdint>
 #include <locale>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace afbusd {
 
@@ -29,14 +31,14 @@ void log_line(LogLevel level, std::string_view text);
 std::string errno_text(int e);
 
 namespace detail {
-template <class T> const T &log_piece(const T &v)
+// String literals as views, not decayed arrays; anything else as it is.
+template <class T> decltype(auto) log_piece(const T &v)
 {
-    return v;
-}
-// String literals as views, not decayed arrays.
-template <std::size_t N> std::string_view log_piece(const char (&s)[N])
-{
-    return std::string_view{&s[0], N - 1};
+    if constexpr (std::is_array_v<T>) {
+        return std::string_view{std::data(v), std::size(v) - 1};
+    } else {
+        return (v);
+    }
 }
 } // namespace detail
 
