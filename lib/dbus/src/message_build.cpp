@@ -54,19 +54,13 @@ std::byte *put_field(std::byte *p, const Field &f, bool swap) noexcept
     return p;
 }
 
-} // namespace
-
 // The header is written directly, not through a Writer: validate_header()
 // has checked every name, and the layout of "yyyyuua(yv)" with one-letter
-// variant signatures is fixed.
-Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &body) noexcept
+// variant signatures is fixed. @h.signature is the body's signature.
+Errc build_checked(std::vector<std::byte> &out, const Header &h, ByteOrder order,
+                   std::span<const std::byte> body) noexcept
 {
-    if (const Errc e = body.finish(); e != Errc::ok) {
-        return e;
-    }
-    Header checked = h;
-    checked.signature = body.signature();
-    if (const Errc e = validate_header(checked); e != Errc::ok) {
+    if (const Errc e = validate_header(h); e != Errc::ok) {
         return e;
     }
     std::array<Field, 9> fields{};
@@ -83,7 +77,7 @@ Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &b
     add(FieldCode::reply_serial, 'u', {}, h.reply_serial, h.reply_serial != 0);
     add(FieldCode::destination, 's', h.destination, 0, !h.destination.empty());
     add(FieldCode::sender, 's', h.sender, 0, !h.sender.empty());
-    add(FieldCode::signature, 'g', checked.signature, 0, !checked.signature.empty());
+    add(FieldCode::signature, 'g', h.signature, 0, !h.signature.empty());
     add(FieldCode::unix_fds, 'u', {}, h.unix_fds, h.unix_fds != 0);
 
     std::size_t fields_end = fixed_header_size;
@@ -91,14 +85,14 @@ Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &b
         fields_end = detail::align_up(fields_end, 8) + field_size(fields.at(i));
     }
     const std::size_t head = detail::align_up(fields_end, 8);
-    const std::size_t body_size = body.data().size();
+    const std::size_t body_size = body.size();
     if (body_size > max_message_size - head) {
         return Errc::too_large;
     }
     out.resize(head + body_size);
     std::byte *const base = out.data();
-    const bool swap = detail::is_swapped(body.order());
-    base[0] = static_cast<std::byte>(body.order());
+    const bool swap = detail::is_swapped(order);
+    base[0] = static_cast<std::byte>(order);
     base[1] = static_cast<std::byte>(h.type);
     base[2] = static_cast<std::byte>(h.flags);
     base[3] = std::byte{1}; // protocol version
@@ -113,9 +107,27 @@ Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &b
     }
     std::memset(p, 0, static_cast<std::size_t>(base + head - p));
     if (body_size != 0) {
-        std::memcpy(base + head, body.data().data(), body_size);
+        std::memcpy(base + head, body.data(), body_size);
     }
     return Errc::ok;
+}
+
+} // namespace
+
+Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &body) noexcept
+{
+    if (const Errc e = body.finish(); e != Errc::ok) {
+        return e;
+    }
+    Header checked = h;
+    checked.signature = body.signature();
+    return build_checked(out, checked, body.order(), body.data());
+}
+
+Errc build_message(std::vector<std::byte> &out, const Header &h, ByteOrder order,
+                   std::span<const std::byte> body) noexcept
+{
+    return build_checked(out, h, order, body);
 }
 
 std::expected<std::vector<std::byte>, Errc> build_message(const Header &h, const Writer &body) noexcept

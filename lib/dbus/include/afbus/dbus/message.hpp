@@ -73,6 +73,14 @@ Errc validate_header(const Header &h) noexcept;
 // SIGNATURE field is the writer's signature. h.signature is ignored.
 Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &body) noexcept;
 
+// Builds a message from @h and a body already marshalled in @order whose
+// signature is h.signature: how a bus forwards a parsed message with a new
+// header (SENDER stamped, unknown fields dropped). The header is validated;
+// the body is copied as it is, so it must be one that parse_message()
+// accepted with that signature, order and h.unix_fds.
+Errc build_message(std::vector<std::byte> &out, const Header &h, ByteOrder order,
+                   std::span<const std::byte> body) noexcept;
+
 // build_message() into a new buffer.
 std::expected<std::vector<std::byte>, Errc> build_message(const Header &h, const Writer &body) noexcept;
 
