@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <span>
 
 namespace afbus {
 
@@ -48,7 +49,7 @@ Result<Fd> connect_unix(const Syscalls &sys, const dbus::ConnectTarget &t)
     if (t.path.empty() || t.path.size() + offset >= sizeof(sa.sun_path)) {
         return fail(-EINVAL);
     }
-    std::memcpy(sa.sun_path + offset, t.path.data(), t.path.size());
+    std::ranges::copy(t.path, std::span{sa.sun_path}.subspan(offset).begin());
     const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + offset + t.path.size() +
                                             (abstract ? 0 : 1));
     const int fd = sys.socket(sys.context, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -459,7 +460,7 @@ void Connection::finish_call(std::uint32_t serial, CallResult<IncomingMessage> &
     if (it == pending_.end()) {
         return;
     }
-    ReplyHandler handler = std::move(it->second.handler);
+    const ReplyHandler handler = std::move(it->second.handler);
     pending_.erase(it);
     handler(std::move(result));
 }
