@@ -32,6 +32,19 @@ std::size_t type_alignment(char c) noexcept
 
 namespace {
 
+// Signatures made only of basic types and variants ("su", "sa{sv}" is not)
+// are the common case: each code is then one complete type and the grammar
+// walk below can be skipped.
+bool all_single_codes(std::string_view s) noexcept
+{
+    for (const char c : s) {
+        if (c != 'v' && !is_basic_type(c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 Errc parse_type(std::string_view s, std::size_t &pos, unsigned arrays, unsigned structs) noexcept;
 
 // Parses an array's element type at @s[pos] (a complete type or a dict
@@ -109,6 +122,9 @@ Errc validate_signature(std::string_view s) noexcept
     if (s.size() > max_signature_length) {
         return Errc::bad_signature;
     }
+    if (all_single_codes(s)) {
+        return Errc::ok;
+    }
     std::size_t pos = 0;
     while (pos < s.size()) {
         if (const Errc e = parse_type(s, pos, 0, 0); e != Errc::ok) {
@@ -122,6 +138,9 @@ Errc validate_single_type(std::string_view s) noexcept
 {
     if (s.empty() || s.size() > max_signature_length) {
         return Errc::bad_signature;
+    }
+    if (s.size() == 1 && all_single_codes(s)) {
+        return Errc::ok;
     }
     std::size_t pos = 0;
     if (const Errc e = parse_type(s, pos, 0, 0); e != Errc::ok) {

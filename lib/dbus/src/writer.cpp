@@ -284,13 +284,16 @@ void Writer::put_fixed_array(char type, const void *elements, std::size_t count)
     if (error_ != Errc::ok) {
         return;
     }
-    std::byte *p = grow(count * size);
-    if (p == nullptr) {
+    // One copy, appended: grow() would zero-fill the bytes first, a second
+    // pass over what may be a large array.
+    const std::size_t bytes = count * size;
+    if (bytes > max_message_size - buffer_.size()) {
+        fail(Errc::too_large);
         return;
     }
-    if (count > 0) {
-        std::memcpy(p, elements, count * size);
-    }
+    const auto *from = static_cast<const std::byte *>(elements);
+    buffer_.insert(buffer_.end(), from, from + bytes);
+    std::byte *p = buffer_.data() + (buffer_.size() - bytes);
     if (detail::is_swapped(order_) && size > 1) {
         for (std::size_t i = 0; i < count; ++i, p += size) {
             switch (size) {
