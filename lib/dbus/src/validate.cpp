@@ -11,19 +11,6 @@
 
 namespace afbus::dbus::detail {
 
-Errc Validator::skip_padding(std::size_t &pos, std::size_t alignment, std::size_t end) const noexcept
-{
-    const std::size_t at = align_up(pos, alignment);
-    if (at > end) {
-        return Errc::truncated;
-    }
-    if (!all_zero(data + pos, at - pos)) {
-        return Errc::bad_padding;
-    }
-    pos = at;
-    return Errc::ok;
-}
-
 Errc Validator::string_like(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept
 {
     if (const Errc e = string_frame(type, pos, end, out); e != Errc::ok) {

@@ -7,6 +7,8 @@
 
 #include <afbus/dbus/types.hpp>
 
+#include "wire.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -32,8 +34,22 @@ struct Validator {
     // field's) at @pos: @out views it. Errors as string_like('g') then
     // validate_single_type() would give, with one grammar walk.
     Errc single_type(std::size_t &pos, std::size_t end, std::string_view &out) const noexcept;
-    // Zero padding from @pos to @alignment.
-    Errc skip_padding(std::size_t &pos, std::size_t alignment, std::size_t end) const noexcept;
+    // Zero padding from @pos to @alignment. Inline: it runs before nearly
+    // every value, and is usually nothing to skip.
+    Errc skip_padding(std::size_t &pos, std::size_t alignment, std::size_t end) const noexcept
+    {
+        const std::size_t at = align_up(pos, alignment);
+        if (at > end) {
+            return Errc::truncated;
+        }
+        if (at != pos) {
+            if (!all_zero(data + pos, at - pos)) {
+                return Errc::bad_padding;
+            }
+            pos = at;
+        }
+        return Errc::ok;
+    }
 
 private:
     Errc fixed(char type, std::size_t &pos, std::size_t end) const noexcept;

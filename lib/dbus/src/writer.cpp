@@ -50,7 +50,11 @@ bool Writer::add_type(std::string_view type) noexcept
             fail(Errc::bad_signature);
             return false;
         }
-        signature_.append(type);
+        if (type.size() == 1) {
+            signature_.push_back(type[0]);
+        } else {
+            signature_.append(type);
+        }
         return true;
     }
     Frame &f = frames_[static_cast<std::size_t>(checker_)];
@@ -71,9 +75,10 @@ template <typename T> void Writer::put_fixed(char type, T v) noexcept
     if (!add_type({&type, 1})) {
         return;
     }
-    pad(sizeof(T));
-    if (std::byte *p = grow(sizeof(T)); p != nullptr) {
-        detail::store(p, v, detail::is_swapped(order_));
+    // Padding and value in one grow() (which zero-fills the padding).
+    const std::size_t padding = align_up(buffer_.size(), sizeof(T)) - buffer_.size();
+    if (std::byte *p = grow(padding + sizeof(T)); p != nullptr) {
+        detail::store(p + padding, v, detail::is_swapped(order_));
     }
 }
 
@@ -114,9 +119,10 @@ void Writer::put_string_like(char type, std::string_view v) noexcept
             fail(Errc::too_large);
             return;
         }
-        pad(4);
-        p = grow(4 + v.size() + 1);
+        const std::size_t padding = align_up(buffer_.size(), 4) - buffer_.size();
+        p = grow(padding + 4 + v.size() + 1);
         if (p != nullptr) {
+            p += padding;
             detail::store(p, static_cast<std::uint32_t>(v.size()), detail::is_swapped(order_));
             p += 4;
         }
