@@ -28,6 +28,9 @@ Errc Validator::single_type(std::size_t &pos, std::size_t end, std::string_view 
     if (const Errc e = string_frame('g', pos, end, out); e != Errc::ok) {
         return e;
     }
+    if (out.size() == 1 && (out[0] == 'v' || is_basic_type(out[0]))) {
+        return Errc::ok; // the common case, without the grammar walk
+    }
     if (validate_single_type(out) == Errc::ok) {
         return Errc::ok; // a single complete type is a valid signature
     }
