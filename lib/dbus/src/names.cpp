@@ -21,21 +21,22 @@ enum : std::uint8_t {
 
 constexpr std::array<std::uint8_t, 256> char_classes = [] {
     std::array<std::uint8_t, 256> t{};
-    for (int c = 'A'; c <= 'Z'; ++c) {
-        t[static_cast<std::size_t>(c)] = alpha_;
-        t[static_cast<std::size_t>(c + ('a' - 'A'))] = alpha_;
+    for (std::size_t c = 'A'; c <= 'Z'; ++c) {
+        t.at(c) = alpha_;
+        t.at(c + ('a' - 'A')) = alpha_;
     }
-    t['_'] = alpha_;
-    for (int c = '0'; c <= '9'; ++c) {
-        t[static_cast<std::size_t>(c)] = digit;
+    t.at('_') = alpha_;
+    for (std::size_t c = '0'; c <= '9'; ++c) {
+        t.at(c) = digit;
     }
-    t['-'] = hyphen;
+    t.at('-') = hyphen;
     return t;
 }();
 
 constexpr bool in_class(char c, unsigned classes) noexcept
 {
-    return (char_classes[static_cast<unsigned char>(c)] & classes) != 0;
+    // at(): an unsigned char index is always in range, so no check is emitted.
+    return (char_classes.at(static_cast<unsigned char>(c)) & classes) != 0;
 }
 
 // Dot-separated elements; @first and @rest are the classes of the

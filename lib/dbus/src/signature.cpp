@@ -3,6 +3,8 @@
 // The type signature grammar: complete types, nesting limits, alignment.
 #include <afbus/dbus/names.hpp>
 
+#include <algorithm>
+
 namespace afbus::dbus {
 
 bool is_basic_type(char c) noexcept
@@ -37,12 +39,7 @@ namespace {
 // walk below can be skipped.
 bool all_single_codes(std::string_view s) noexcept
 {
-    for (const char c : s) {
-        if (c != 'v' && !is_basic_type(c)) {
-            return false;
-        }
-    }
-    return true;
+    return std::ranges::all_of(s, [](char c) { return c == 'v' || is_basic_type(c); });
 }
 
 Errc parse_type(std::string_view s, std::size_t &pos, unsigned arrays, unsigned structs) noexcept;
