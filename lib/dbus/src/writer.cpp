@@ -62,7 +62,10 @@ bool Writer::add_type(std::string_view type) noexcept
     if (f.kind == Kind::array && f.cursor == expect.size()) {
         f.cursor = 0; // the next element
     }
-    if (expect.substr(f.cursor, type.size()) != type) {
+    // One code (most values) is one char compare, not a memcmp() call.
+    const bool match = type.size() == 1 ? f.cursor < expect.size() && expect[f.cursor] == type[0]
+                                        : expect.substr(f.cursor, type.size()) == type;
+    if (!match) {
         fail(Errc::type_mismatch);
         return false;
     }
