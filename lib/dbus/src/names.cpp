@@ -43,7 +43,9 @@ constexpr bool in_class(char c, unsigned classes) noexcept
 // characters that may start an element and that may follow. Returns the
 // element count, or -1 if an element is empty or holds a character it may
 // not.
-int count_elements(std::string_view s, unsigned first, unsigned rest) noexcept
+// The classes are template arguments so that each use is a loop with the
+// class masks as constants.
+template <unsigned first, unsigned rest> int count_elements(std::string_view s) noexcept
 {
     const std::size_t n = s.size();
     std::size_t i = 0;
@@ -99,7 +101,7 @@ Errc validate_object_path(std::string_view s) noexcept
 
 Errc validate_interface(std::string_view s) noexcept
 {
-    if (s.size() > max_name_length || count_elements(s, alpha_, name_char) < 2) {
+    if (s.size() > max_name_length || count_elements<alpha_, name_char>(s) < 2) {
         return Errc::bad_interface;
     }
     return Errc::ok;
@@ -130,9 +132,9 @@ Errc validate_bus_name(std::string_view s) noexcept
     }
     if (s[0] == ':') {
         // Unique names: elements may start with a digit.
-        return count_elements(s.substr(1), bus_rest, bus_rest) >= 2 ? Errc::ok : Errc::bad_bus_name;
+        return count_elements<bus_rest, bus_rest>(s.substr(1)) >= 2 ? Errc::ok : Errc::bad_bus_name;
     }
-    return count_elements(s, bus_first, bus_rest) >= 2 ? Errc::ok : Errc::bad_bus_name;
+    return count_elements<bus_first, bus_rest>(s) >= 2 ? Errc::ok : Errc::bad_bus_name;
 }
 
 Errc validate_bus_namespace(std::string_view s) noexcept
@@ -140,7 +142,7 @@ Errc validate_bus_namespace(std::string_view s) noexcept
     if (s.empty() || s.size() > max_name_length || s[0] == ':') {
         return Errc::bad_bus_name;
     }
-    return count_elements(s, bus_first, bus_rest) >= 1 ? Errc::ok : Errc::bad_bus_name;
+    return count_elements<bus_first, bus_rest>(s) >= 1 ? Errc::ok : Errc::bad_bus_name;
 }
 
 } // namespace afbus::dbus
