@@ -106,11 +106,17 @@ Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsign
             return Errc::truncated;
         }
         const auto code = std::to_integer<std::uint8_t>(v.data[pos++]);
+        const char want = field_type(code);
         std::string_view sig;
-        if (const Errc e = v.single_type(pos, end, sig); e != Errc::ok) {
+        if (want != '\0' && end - pos >= 3 && v.data[pos] == std::byte{1} &&
+            std::to_integer<char>(v.data[pos + 1]) == want && v.data[pos + 2] == std::byte{0}) {
+            // The usual case, a known field with its one-letter signature:
+            // what single_type() would accept, without the calls.
+            sig = {reinterpret_cast<const char *>(v.data + pos + 1), 1};
+            pos += 3;
+        } else if (const Errc e = v.single_type(pos, end, sig); e != Errc::ok) {
             return e;
         }
-        const char want = field_type(code);
         if (code == 0) {
             return Errc::bad_header_field;
         }
