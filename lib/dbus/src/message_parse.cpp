@@ -81,8 +81,21 @@ void store_field(Header &h, FieldCode code, std::string_view text, std::uint32_t
     }
 }
 
+// The name grammar of a known string field.
+Errc check_field_name(FieldCode code, std::string_view text) noexcept
+{
+    switch (code) {
+    case FieldCode::interface: return validate_interface(text);
+    case FieldCode::member: return validate_member(text);
+    case FieldCode::error_name: return validate_error_name(text);
+    default: return validate_bus_name(text); // destination, sender
+    }
+}
+
 // The header fields array: 16..@end of @bytes.
-Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsigned &seen) noexcept
+// @seen gets a bit (1 << code) for each known field present, @checked one for
+// each whose value validate_header() need not check again.
+Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsigned &seen, unsigned &checked) noexcept
 {
     std::size_t pos = fixed_header_size;
     while (pos < end) {
@@ -93,14 +106,17 @@ Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsign
             return Errc::truncated;
         }
         const auto code = std::to_integer<std::uint8_t>(v.data[pos++]);
+        const char want = field_type(code);
         std::string_view sig;
-        if (const Errc e = v.string_like('g', pos, end, sig); e != Errc::ok) {
+        if (want != '\0' && end - pos >= 3 && v.data[pos] == std::byte{1} &&
+            std::to_integer<char>(v.data[pos + 1]) == want && v.data[pos + 2] == std::byte{0}) {
+            // The usual case, a known field with its one-letter signature:
+            // what single_type() would accept, without the calls.
+            sig = {reinterpret_cast<const char *>(v.data + pos + 1), 1};
+            pos += 3;
+        } else if (const Errc e = v.single_type(pos, end, sig); e != Errc::ok) {
             return e;
         }
-        if (validate_single_type(sig) != Errc::ok) {
-            return Errc::bad_signature;
-        }
-        const char want = field_type(code);
         if (code == 0) {
             return Errc::bad_header_field;
         }
@@ -118,7 +134,19 @@ Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsign
         seen |= 1U << code;
         std::string_view text;
         std::uint32_t number = 0;
-        if (want == 'u') {
+        if (want == 's') {
+            if (const Errc e = v.string_frame(want, pos, end, text); e != Errc::ok) {
+                return e;
+            }
+            // A valid name is valid UTF-8 (it is ASCII without NUL): check the
+            // name now, once, and UTF-8 only if the name is bad, so that the
+            // error is the one the two separate checks would give.
+            if (check_field_name(static_cast<FieldCode>(code), text) == Errc::ok) {
+                checked |= 1U << code;
+            } else if (const Errc e = validate_utf8(text); e != Errc::ok) {
+                return e;
+            }
+        } else if (want == 'u') {
             if (const Errc e = v.skip_padding(pos, 4, end); e != Errc::ok) {
                 return e;
             }
@@ -129,6 +157,8 @@ Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsign
             pos += 4;
         } else if (const Errc e = v.string_like(want, pos, end, text); e != Errc::ok) {
             return e;
+        } else {
+            checked |= 1U << code; // 'o' and 'g' were checked by string_like()
         }
         store_field(h, static_cast<FieldCode>(code), text, number);
     }
@@ -137,7 +167,11 @@ Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsign
 
 } // namespace
 
-Errc validate_header(const Header &h) noexcept
+namespace {
+
+// validate_header() without the name checks whose bits (1 << FieldCode) are
+// set in @checked: parse_fields() has checked those already.
+Errc validate_header_except(const Header &h, unsigned checked) noexcept
 {
     if (h.type == MessageType::invalid) {
         return Errc::bad_message_type;
@@ -149,13 +183,15 @@ Errc validate_header(const Header &h) noexcept
     const bool has_interface = !h.interface.empty();
     const bool has_member = !h.member.empty();
     const bool has_error = !h.error_name.empty();
-    for (const Errc e : {check_name(validate_object_path, h.path, has_path),
-                         check_name(validate_interface, h.interface, has_interface),
-                         check_name(validate_member, h.member, has_member),
-                         check_name(validate_error_name, h.error_name, has_error),
-                         check_name(validate_bus_name, h.destination, !h.destination.empty()),
-                         check_name(validate_bus_name, h.sender, !h.sender.empty()),
-                         validate_signature(h.signature)}) {
+    const auto unchecked = [checked](FieldCode code) { return (checked & (1U << static_cast<unsigned>(code))) == 0; };
+    for (const Errc e : {check_name(validate_object_path, h.path, has_path && unchecked(FieldCode::path)),
+                         check_name(validate_interface, h.interface, has_interface && unchecked(FieldCode::interface)),
+                         check_name(validate_member, h.member, has_member && unchecked(FieldCode::member)),
+                         check_name(validate_error_name, h.error_name, has_error && unchecked(FieldCode::error_name)),
+                         check_name(validate_bus_name, h.destination,
+                                    !h.destination.empty() && unchecked(FieldCode::destination)),
+                         check_name(validate_bus_name, h.sender, !h.sender.empty() && unchecked(FieldCode::sender)),
+                         check_name(validate_signature, h.signature, unchecked(FieldCode::signature))}) {
         if (e != Errc::ok) {
             return e;
         }
@@ -180,6 +216,13 @@ Errc validate_header(const Header &h) noexcept
     default:
         return Errc::ok; // unknown types: no required fields (the spec says ignore them)
     }
+}
+
+} // namespace
+
+Errc validate_header(const Header &h) noexcept
+{
+    return validate_header_except(h, 0);
 }
 
 std::expected<Message, Errc> parse_message(std::span<const std::byte> bytes) noexcept
@@ -208,7 +251,8 @@ std::expected<Message, Errc> parse_message(std::span<const std::byte> bytes) noe
     // The UNIX_FDS field bounds the body's 'h' values: fill it in first.
     const detail::Validator header_validator{bytes.data(), swap, 0};
     unsigned seen = 0;
-    if (const Errc e = parse_fields(header_validator, fields_end, h, seen); e != Errc::ok) {
+    unsigned checked = 0;
+    if (const Errc e = parse_fields(header_validator, fields_end, h, seen, checked); e != Errc::ok) {
         return std::unexpected{e};
     }
     if ((seen & (1U << static_cast<unsigned>(FieldCode::reply_serial))) != 0 && h.reply_serial == 0) {
@@ -217,11 +261,13 @@ std::expected<Message, Errc> parse_message(std::span<const std::byte> bytes) noe
     if (!detail::all_zero(bytes.data() + fields_end, body_start - fields_end)) {
         return std::unexpected{Errc::bad_padding};
     }
-    if (const Errc e = validate_header(h); e != Errc::ok) {
+    if (const Errc e = validate_header_except(h, checked); e != Errc::ok) {
         return std::unexpected{e};
     }
     m.body = bytes.subspan(body_start);
-    if (const Errc e = validate_body(m.body, h.signature, m.order, h.unix_fds); e != Errc::ok) {
+    // validate_header_except() has checked the signature (or parse_fields()).
+    if (const Errc e = detail::validate_body_checked_signature(m.body, h.signature, m.order, h.unix_fds);
+        e != Errc::ok) {
         return std::unexpected{e};
     }
     return m;

@@ -3,6 +3,8 @@
 // The type signature grammar: complete types, nesting limits, alignment.
 #include <afbus/dbus/names.hpp>
 
+#include <algorithm>
+
 namespace afbus::dbus {
 
 bool is_basic_type(char c) noexcept
@@ -31,6 +33,14 @@ std::size_t type_alignment(char c) noexcept
 }
 
 namespace {
+
+// Signatures made only of basic types and variants ("su", "sa{sv}" is not)
+// are the common case: each code is then one complete type and the grammar
+// walk below can be skipped.
+bool all_single_codes(std::string_view s) noexcept
+{
+    return std::ranges::all_of(s, [](char c) { return c == 'v' || is_basic_type(c); });
+}
 
 Errc parse_type(std::string_view s, std::size_t &pos, unsigned arrays, unsigned structs) noexcept;
 
@@ -109,6 +119,9 @@ Errc validate_signature(std::string_view s) noexcept
     if (s.size() > max_signature_length) {
         return Errc::bad_signature;
     }
+    if (all_single_codes(s)) {
+        return Errc::ok;
+    }
     std::size_t pos = 0;
     while (pos < s.size()) {
         if (const Errc e = parse_type(s, pos, 0, 0); e != Errc::ok) {
@@ -122,6 +135,9 @@ Errc validate_single_type(std::string_view s) noexcept
 {
     if (s.empty() || s.size() > max_signature_length) {
         return Errc::bad_signature;
+    }
+    if (s.size() == 1 && all_single_codes(s)) {
+        return Errc::ok;
     }
     std::size_t pos = 0;
     if (const Errc e = parse_type(s, pos, 0, 0); e != Errc::ok) {

@@ -11,20 +11,34 @@
 
 namespace afbus::dbus::detail {
 
-Errc Validator::skip_padding(std::size_t &pos, std::size_t alignment, std::size_t end) const noexcept
+Errc Validator::string_like(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept
 {
-    const std::size_t at = align_up(pos, alignment);
-    if (at > end) {
-        return Errc::truncated;
+    if (const Errc e = string_frame(type, pos, end, out); e != Errc::ok) {
+        return e;
     }
-    if (!all_zero(data + pos, at - pos)) {
-        return Errc::bad_padding;
+    switch (type) {
+    case 's': return validate_utf8(out);
+    case 'o': return validate_object_path(out);
+    default: return validate_signature(out);
     }
-    pos = at;
-    return Errc::ok;
 }
 
-Errc Validator::string_like(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept
+Errc Validator::single_type(std::size_t &pos, std::size_t end, std::string_view &out) const noexcept
+{
+    if (const Errc e = string_frame('g', pos, end, out); e != Errc::ok) {
+        return e;
+    }
+    if (out.size() == 1 && (out[0] == 'v' || is_basic_type(out[0]))) {
+        return Errc::ok; // the common case, without the grammar walk
+    }
+    if (validate_single_type(out) == Errc::ok) {
+        return Errc::ok; // a single complete type is a valid signature
+    }
+    const Errc e = validate_signature(out);
+    return e != Errc::ok ? e : Errc::bad_signature;
+}
+
+Errc Validator::string_frame(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept
 {
     std::size_t length = 0;
     if (type == 'g') {
@@ -51,11 +65,7 @@ Errc Validator::string_like(char type, std::size_t &pos, std::size_t end, std::s
     }
     out = {reinterpret_cast<const char *>(data + pos), length};
     pos += length + 1;
-    switch (type) {
-    case 's': return validate_utf8(out);
-    case 'o': return validate_object_path(out);
-    default: return validate_signature(out);
-    }
+    return Errc::ok;
 }
 
 Errc Validator::fixed(char type, std::size_t &pos, std::size_t end) const noexcept
@@ -166,11 +176,8 @@ Errc Validator::value(std::string_view sig, std::size_t &si, std::size_t &pos, s
             return Errc::nested_too_deeply;
         }
         std::string_view inner;
-        if (const Errc e = string_like('g', pos, end, inner); e != Errc::ok) {
+        if (const Errc e = single_type(pos, end, inner); e != Errc::ok) {
             return e;
-        }
-        if (validate_single_type(inner) != Errc::ok) {
-            return Errc::bad_signature;
         }
         std::size_t inner_si = 0;
         return value(inner, inner_si, pos, end, depth + 1);
@@ -191,6 +198,12 @@ Errc validate_body(std::span<const std::byte> body, std::string_view signature, 
     if (const Errc e = validate_signature(signature); e != Errc::ok) {
         return e;
     }
+    return detail::validate_body_checked_signature(body, signature, order, unix_fds);
+}
+
+Errc detail::validate_body_checked_signature(std::span<const std::byte> body, std::string_view signature,
+                                             ByteOrder order, std::uint32_t unix_fds) noexcept
+{
     const detail::Validator v{body.data(), detail::is_swapped(order), unix_fds};
     std::size_t pos = 0;
     std::size_t si = 0;

@@ -7,8 +7,11 @@
 
 #include <afbus/dbus/types.hpp>
 
+#include "wire.hpp"
+
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace afbus::dbus::detail {
@@ -24,13 +27,39 @@ struct Validator {
                unsigned depth) const noexcept;
     // A string (s o g) at @pos: @out views it.
     Errc string_like(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept;
-    // Zero padding from @pos to @alignment.
-    Errc skip_padding(std::size_t &pos, std::size_t alignment, std::size_t end) const noexcept;
+    // string_like() without checking the contents (length, bounds and the
+    // NUL only), for a caller that checks them with a stricter grammar.
+    Errc string_frame(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept;
+    // A signature holding one complete type (a variant's, a header
+    // field's) at @pos: @out views it. Errors as string_like('g') then
+    // validate_single_type() would give, with one grammar walk.
+    Errc single_type(std::size_t &pos, std::size_t end, std::string_view &out) const noexcept;
+    // Zero padding from @pos to @alignment. Inline: it runs before nearly
+    // every value, and is usually nothing to skip.
+    Errc skip_padding(std::size_t &pos, std::size_t alignment, std::size_t end) const noexcept
+    {
+        const std::size_t at = align_up(pos, alignment);
+        if (at > end) {
+            return Errc::truncated;
+        }
+        if (at != pos) {
+            if (!all_zero(data + pos, at - pos)) {
+                return Errc::bad_padding;
+            }
+            pos = at;
+        }
+        return Errc::ok;
+    }
 
 private:
     Errc fixed(char type, std::size_t &pos, std::size_t end) const noexcept;
     Errc array(std::string_view element, std::size_t &pos, std::size_t end, unsigned depth) const noexcept;
 };
+
+// validate_body() for a @signature already known to be valid (the
+// parsed SIGNATURE header field): the signature is not checked again.
+Errc validate_body_checked_signature(std::span<const std::byte> body, std::string_view signature, ByteOrder order,
+                                     std::uint32_t unix_fds) noexcept;
 
 } // namespace afbus::dbus::detail
 

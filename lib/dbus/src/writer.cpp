@@ -50,7 +50,11 @@ bool Writer::add_type(std::string_view type) noexcept
             fail(Errc::bad_signature);
             return false;
         }
-        signature_.append(type);
+        if (type.size() == 1) {
+            signature_.push_back(type[0]);
+        } else {
+            signature_.append(type);
+        }
         return true;
     }
     Frame &f = frames_[static_cast<std::size_t>(checker_)];
@@ -58,7 +62,10 @@ bool Writer::add_type(std::string_view type) noexcept
     if (f.kind == Kind::array && f.cursor == expect.size()) {
         f.cursor = 0; // the next element
     }
-    if (expect.substr(f.cursor, type.size()) != type) {
+    // One code (most values) is one char compare, not a memcmp() call.
+    const bool match = type.size() == 1 ? f.cursor < expect.size() && expect[f.cursor] == type[0]
+                                        : expect.substr(f.cursor, type.size()) == type;
+    if (!match) {
         fail(Errc::type_mismatch);
         return false;
     }
@@ -71,9 +78,10 @@ template <typename T> void Writer::put_fixed(char type, T v) noexcept
     if (!add_type({&type, 1})) {
         return;
     }
-    pad(sizeof(T));
-    if (std::byte *p = grow(sizeof(T)); p != nullptr) {
-        detail::store(p, v, detail::is_swapped(order_));
+    // Padding and value in one grow() (which zero-fills the padding).
+    const std::size_t padding = align_up(buffer_.size(), sizeof(T)) - buffer_.size();
+    if (std::byte *p = grow(padding + sizeof(T)); p != nullptr) {
+        detail::store(p + padding, v, detail::is_swapped(order_));
     }
 }
 
@@ -114,9 +122,10 @@ void Writer::put_string_like(char type, std::string_view v) noexcept
             fail(Errc::too_large);
             return;
         }
-        pad(4);
-        p = grow(4 + v.size() + 1);
+        const std::size_t padding = align_up(buffer_.size(), 4) - buffer_.size();
+        p = grow(padding + 4 + v.size() + 1);
         if (p != nullptr) {
+            p += padding;
             detail::store(p, static_cast<std::uint32_t>(v.size()), detail::is_swapped(order_));
             p += 4;
         }
@@ -284,13 +293,16 @@ void Writer::put_fixed_array(char type, const void *elements, std::size_t count)
     if (error_ != Errc::ok) {
         return;
     }
-    std::byte *p = grow(count * size);
-    if (p == nullptr) {
+    // One copy, appended: grow() would zero-fill the bytes first, a second
+    // pass over what may be a large array.
+    const std::size_t bytes = count * size;
+    if (bytes > max_message_size - buffer_.size()) {
+        fail(Errc::too_large);
         return;
     }
-    if (count > 0) {
-        std::memcpy(p, elements, count * size);
-    }
+    const auto *from = static_cast<const std::byte *>(elements);
+    buffer_.insert(buffer_.end(), from, from + bytes);
+    std::byte *p = buffer_.data() + (buffer_.size() - bytes);
     if (detail::is_swapped(order_) && size > 1) {
         for (std::size_t i = 0; i < count; ++i, p += size) {
             switch (size) {
