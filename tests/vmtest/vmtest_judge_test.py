@@ -12,6 +12,7 @@ import unittest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.dont_write_bytecode = True  # no __pycache__ in tools/vmtest
 _loader = importlib.machinery.SourceFileLoader("vmtest", str(ROOT / "tools/vmtest/vmtest"))
 _spec = importlib.util.spec_from_loader("vmtest", _loader)
 vmtest = importlib.util.module_from_spec(_spec)
