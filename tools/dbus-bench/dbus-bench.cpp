@@ -4,7 +4,8 @@
 //
 // One iteration builds the message (header and body), serializes it, then
 // parses it and reads every value back:
-//  - afbus::dbus: Writer + build_message() into a reused buffer, then
+//  - afbus::dbus: Writer + build_message_in_place() (the header written in
+//    front of the body, in the writer's reused buffer), then
 //    parse_message() (full validation) and a Reader;
 //  - libdbus-1: dbus_message_new_*, iterators, dbus_message_marshal(), then
 //    dbus_message_demarshal() (full validation) and iterators;

@@ -54,20 +54,27 @@ std::byte *put_field(std::byte *p, const Field &f, bool swap) noexcept
     return p;
 }
 
+// A validated header laid out: its fields, where the fields array ends and
+// where the body starts (8-aligned).
+struct HeaderPlan {
+    std::array<Field, 9> fields;
+    std::size_t count = 0;
+    std::size_t fields_end = fixed_header_size;
+    std::size_t head = fixed_header_size;
+};
+
 // The header is written directly, not through a Writer: validate_header()
 // has checked every name, and the layout of "yyyyuua(yv)" with one-letter
 // variant signatures is fixed. @h.signature is the body's signature.
-Errc build_checked(std::vector<std::byte> &out, const Header &h, ByteOrder order,
-                   std::span<const std::byte> body) noexcept
+Errc plan_header(const Header &h, std::size_t body_size, HeaderPlan &plan) noexcept
 {
     if (const Errc e = validate_header(h); e != Errc::ok) {
         return e;
     }
-    std::array<Field, 9> fields{};
-    std::size_t count = 0;
-    const auto add = [&](FieldCode code, char type, std::string_view text, std::uint32_t number, bool present) {
+    const auto add = [&plan](FieldCode code, char type, std::string_view text, std::uint32_t number, bool present) {
         if (present) {
-            fields.at(count++) = Field{code, type, text, number};
+            plan.fields.at(plan.count++) = Field{code, type, text, number};
+            plan.fields_end = detail::align_up(plan.fields_end, 8) + field_size(plan.fields.at(plan.count - 1));
         }
     };
     add(FieldCode::path, 'o', h.path, 0, !h.path.empty());
@@ -79,18 +86,14 @@ Errc build_checked(std::vector<std::byte> &out, const Header &h, ByteOrder order
     add(FieldCode::sender, 's', h.sender, 0, !h.sender.empty());
     add(FieldCode::signature, 'g', h.signature, 0, !h.signature.empty());
     add(FieldCode::unix_fds, 'u', {}, h.unix_fds, h.unix_fds != 0);
+    plan.head = detail::align_up(plan.fields_end, 8);
+    return body_size > max_message_size - plan.head ? Errc::too_large : Errc::ok;
+}
 
-    std::size_t fields_end = fixed_header_size;
-    for (std::size_t i = 0; i < count; ++i) {
-        fields_end = detail::align_up(fields_end, 8) + field_size(fields.at(i));
-    }
-    const std::size_t head = detail::align_up(fields_end, 8);
-    const std::size_t body_size = body.size();
-    if (body_size > max_message_size - head) {
-        return Errc::too_large;
-    }
-    out.resize(head + body_size);
-    std::byte *const base = out.data();
+// Writes the header of @plan (plan.head bytes, padding included) at @base.
+void write_header(std::byte *base, const HeaderPlan &plan, const Header &h, ByteOrder order,
+                  std::size_t body_size) noexcept
+{
     const bool swap = detail::is_swapped(order);
     base[0] = static_cast<std::byte>(order);
     base[1] = static_cast<std::byte>(h.type);
@@ -98,16 +101,27 @@ Errc build_checked(std::vector<std::byte> &out, const Header &h, ByteOrder order
     base[3] = std::byte{1}; // protocol version
     detail::store(base + 4, static_cast<std::uint32_t>(body_size), swap);
     detail::store(base + 8, h.serial, swap);
-    detail::store(base + 12, static_cast<std::uint32_t>(fields_end - fixed_header_size), swap);
+    detail::store(base + 12, static_cast<std::uint32_t>(plan.fields_end - fixed_header_size), swap);
     std::byte *p = base + fixed_header_size;
-    for (std::size_t i = 0; i < count; ++i) {
+    for (std::size_t i = 0; i < plan.count; ++i) {
         std::byte *aligned = base + detail::align_up(static_cast<std::size_t>(p - base), 8);
         std::memset(p, 0, static_cast<std::size_t>(aligned - p));
-        p = put_field(aligned, fields.at(i), swap);
+        p = put_field(aligned, plan.fields.at(i), swap);
     }
-    std::memset(p, 0, static_cast<std::size_t>(base + head - p));
-    if (body_size != 0) {
-        std::memcpy(base + head, body.data(), body_size);
+    std::memset(p, 0, static_cast<std::size_t>(base + plan.head - p));
+}
+
+Errc build_checked(std::vector<std::byte> &out, const Header &h, ByteOrder order,
+                   std::span<const std::byte> body) noexcept
+{
+    HeaderPlan plan;
+    if (const Errc e = plan_header(h, body.size(), plan); e != Errc::ok) {
+        return e;
+    }
+    out.resize(plan.head + body.size());
+    write_header(out.data(), plan, h, order, body.size());
+    if (!body.empty()) {
+        std::memcpy(out.data() + plan.head, body.data(), body.size());
     }
     return Errc::ok;
 }
@@ -128,6 +142,23 @@ Errc build_message(std::vector<std::byte> &out, const Header &h, ByteOrder order
                    std::span<const std::byte> body) noexcept
 {
     return build_checked(out, h, order, body);
+}
+
+std::expected<std::span<std::byte>, Errc> build_message_in_place(const Header &h, Writer &body) noexcept
+{
+    if (const Errc e = body.finish(); e != Errc::ok) {
+        return std::unexpected{e};
+    }
+    Header checked = h;
+    checked.signature = body.signature();
+    const std::size_t body_size = body.data().size();
+    HeaderPlan plan;
+    if (const Errc e = plan_header(checked, body_size, plan); e != Errc::ok) {
+        return std::unexpected{e};
+    }
+    const std::span<std::byte> head = body.header_space(plan.head);
+    write_header(head.data(), plan, checked, body.order(), body_size);
+    return std::span<std::byte>{head.data(), plan.head + body_size};
 }
 
 std::expected<std::vector<std::byte>, Errc> build_message(const Header &h, const Writer &body) noexcept

@@ -22,13 +22,36 @@ void Writer::fail(Errc e) noexcept
 
 std::byte *Writer::grow(std::size_t n) noexcept
 {
+    if (buffer_.empty()) [[unlikely]] {
+        // The first value: the header room goes in front of it. clear()
+        // keeps the room, so this happens once per writer.
+        buffer_.resize(header_room_);
+        body_start_ = header_room_;
+    }
     const std::size_t old = buffer_.size();
-    if (n > max_message_size - old) {
+    if (n > max_message_size - (old - body_start_)) {
         fail(Errc::too_large);
         return nullptr;
     }
     buffer_.resize(old + n);
     return buffer_.data() + old;
+}
+
+std::span<std::byte> Writer::header_space(std::size_t size) noexcept
+{
+    if (buffer_.empty()) {
+        grow(0);
+    }
+    if (size > body_start_) {
+        // Moves the body once; later bodies get the larger room at once.
+        // Powers of two stay multiples of 8, so body offsets keep their
+        // alignment.
+        const std::size_t room = std::bit_ceil(size);
+        buffer_.insert(buffer_.begin(), room - body_start_, std::byte{0});
+        body_start_ = room;
+        header_room_ = room;
+    }
+    return {buffer_.data() + (body_start_ - size), size};
 }
 
 void Writer::pad(std::size_t alignment) noexcept
@@ -296,7 +319,7 @@ void Writer::put_fixed_array(char type, const void *elements, std::size_t count)
     // One copy, appended: grow() would zero-fill the bytes first, a second
     // pass over what may be a large array.
     const std::size_t bytes = count * size;
-    if (bytes > max_message_size - buffer_.size()) {
+    if (bytes > max_message_size - (buffer_.size() - body_start_)) {
         fail(Errc::too_large);
         return;
     }
@@ -327,7 +350,7 @@ Errc Writer::finish() const noexcept
 void Writer::clear() noexcept
 {
     error_ = Errc::ok;
-    buffer_.clear();
+    buffer_.resize(body_start_); // keeps the header room: no zero fill
     signature_.clear();
     frames_.clear();
     expect_pool_.clear();
