@@ -95,7 +95,7 @@ public:
     // The marshalled bytes so far.
     [[nodiscard]] std::span<const std::byte> data() const noexcept
     {
-        return std::span<const std::byte>{buffer_}.subspan(body_start_);
+        return {buffer_.data() + body_start_, size_ - body_start_};
     }
 
     [[nodiscard]] ByteOrder order() const noexcept { return order_; }
@@ -140,6 +140,7 @@ private:
     void close(Kind kind) noexcept;
     void pad(std::size_t alignment) noexcept;
     std::byte *grow(std::size_t n) noexcept;
+    std::byte *grow_storage(std::size_t n) noexcept;
     template <typename T> void put_fixed(char type, T v) noexcept;
     void put_string_like(char type, std::string_view v) noexcept;
     void push(Frame f) noexcept;
@@ -147,10 +148,13 @@ private:
 
     ByteOrder order_;
     Errc error_ = Errc::ok;
-    // The header room (header_room_ bytes once anything was written, and
-    // never given back by clear()), then the body from body_start_.
+    // Storage, reused: the header room (header_room_ bytes once anything
+    // was written, kept by clear()), the body from body_start_ to size_,
+    // then at least storage_slack bytes that any store may spill into. What
+    // is past size_ is stale, so every byte written, padding too, is stored.
     std::vector<std::byte> buffer_;
     std::size_t body_start_ = 0;
+    std::size_t size_ = 0;
     std::size_t header_room_ = default_header_room; // a multiple of 8
     std::string signature_;
     std::vector<Frame> frames_;
