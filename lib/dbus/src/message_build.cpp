@@ -5,7 +5,6 @@
 
 #include "wire.hpp"
 
-
 namespace afbus::dbus {
 
 namespace {

@@ -73,10 +73,9 @@ template <unsigned cls> std::size_t skip_class(std::string_view s, std::size_t i
 }
 
 // Dot-separated elements; @first and @rest are the classes of the
-// characters that may start an element and that may follow (@rest one
-// bit). Returns the
-// element count, or -1 if an element is empty or holds a character it may
-// not.
+// characters that may start an element and that may follow (@rest is one
+// bit). Returns the element count, or -1 if an element is empty or holds a
+// character it may not.
 // The classes are template arguments so that each use is a loop with the
 // class masks as constants.
 template <unsigned first, unsigned rest> int count_elements(std::string_view s) noexcept

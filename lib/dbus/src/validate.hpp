@@ -29,7 +29,36 @@ struct Validator {
     Errc string_like(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept;
     // string_like() without checking the contents (length, bounds and the
     // NUL only), for a caller that checks them with a stricter grammar.
-    Errc string_frame(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept;
+    // Inline: every string of every header runs through it.
+    Errc string_frame(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept
+    {
+        std::size_t length = 0;
+        if (type == 'g') {
+            if (pos >= end) {
+                return Errc::truncated;
+            }
+            length = std::to_integer<std::size_t>(data[pos]);
+            ++pos;
+        } else {
+            if (const Errc e = skip_padding(pos, 4, end); e != Errc::ok) {
+                return e;
+            }
+            if (end - pos < 4) {
+                return Errc::truncated;
+            }
+            length = load<std::uint32_t>(data + pos, swap);
+            pos += 4;
+        }
+        if (length >= end - pos) {
+            return Errc::truncated;
+        }
+        if (data[pos + length] != std::byte{0}) {
+            return Errc::bad_string;
+        }
+        out = {reinterpret_cast<const char *>(data + pos), length};
+        pos += length + 1;
+        return Errc::ok;
+    }
     // A signature holding one complete type (a variant's, a header
     // field's) at @pos: @out views it. Errors as string_like('g') then
     // validate_single_type() would give, with one grammar walk.
