@@ -3,6 +3,7 @@
 // build_message(): the header ("yyyyuua(yv)"), padding, body.
 #include <afbus/dbus/message.hpp>
 
+#include "validate.hpp"
 #include "wire.hpp"
 
 namespace afbus::dbus {
@@ -18,8 +19,8 @@ struct Field {
 };
 
 // Calls @f with each field of @h that is present, in code order (the order
-// dbus-daemon writes them in). @h.signature is the body's signature.
-template <typename F> void for_each_field(const Header &h, F &&f) noexcept
+// dbus-daemon writes them in), with @signature as the SIGNATURE.
+template <typename F> void for_each_field(const Header &h, std::string_view signature, F &&f) noexcept
 {
     const auto text = [&f](FieldCode code, char type, std::string_view v) {
         if (!v.empty()) {
@@ -38,7 +39,7 @@ template <typename F> void for_each_field(const Header &h, F &&f) noexcept
     number(FieldCode::reply_serial, h.reply_serial);
     text(FieldCode::destination, 's', h.destination);
     text(FieldCode::sender, 's', h.sender);
-    text(FieldCode::signature, 'g', h.signature);
+    text(FieldCode::signature, 'g', signature);
     number(FieldCode::unix_fds, h.unix_fds);
 }
 
@@ -84,21 +85,24 @@ std::byte *put_field(std::byte *p, const Field &f, bool swap) noexcept
 
 // The header is written directly, not through a Writer: validate_header()
 // has checked every name, and the layout of "yyyyuua(yv)" with one-letter
-// variant signatures is fixed. @h.signature is the body's signature.
-// Returns the header's size (padding included, a multiple of 8) in @head.
-Errc plan_header(const Header &h, std::size_t body_size, std::size_t &head) noexcept
+// variant signatures is fixed. @signature is the body's (h.signature is not
+// used). Returns the header's size (padding included, a multiple of 8) in
+// @head.
+Errc plan_header(const Header &h, std::string_view signature, std::size_t body_size, std::size_t &head) noexcept
 {
-    if (const Errc e = validate_header(h); e != Errc::ok) {
+    if (const Errc e = detail::validate_header_except(h, signature, 0); e != Errc::ok) {
         return e;
     }
     head = fixed_header_size;
-    for_each_field(h, [&head](const Field &f) { head = detail::align_up(head, 8) + field_size(f); });
+    for_each_field(h, signature, [&head](const Field &f) { head = detail::align_up(head, 8) + field_size(f); });
     head = detail::align_up(head, 8);
     return body_size > max_message_size - head ? Errc::too_large : Errc::ok;
 }
 
-// Writes the header of @h at @base: the size plan_header() gave.
-void write_header(std::byte *base, const Header &h, ByteOrder order, std::size_t body_size) noexcept
+// Writes the header of @h and @signature at @base: the size plan_header()
+// gave.
+void write_header(std::byte *base, const Header &h, std::string_view signature, ByteOrder order,
+                  std::size_t body_size) noexcept
 {
     const bool swap = detail::is_swapped(order);
     base[0] = static_cast<std::byte>(order);
@@ -109,7 +113,7 @@ void write_header(std::byte *base, const Header &h, ByteOrder order, std::size_t
     detail::store(base + 8, h.serial, swap);
     std::byte *p = base + fixed_header_size;
     std::byte *last = p; // the end of the last field, before its padding
-    for_each_field(h, [&](const Field &f) {
+    for_each_field(h, signature, [&](const Field &f) {
         p = base + detail::align_up(static_cast<std::size_t>(p - base), 8);
         last = p + field_size(f);
         p = put_field(p, f, swap);
@@ -118,15 +122,15 @@ void write_header(std::byte *base, const Header &h, ByteOrder order, std::size_t
     detail::store(base + 12, static_cast<std::uint32_t>(last - base - fixed_header_size), swap);
 }
 
-Errc build_checked(std::vector<std::byte> &out, const Header &h, ByteOrder order,
+Errc build_checked(std::vector<std::byte> &out, const Header &h, std::string_view signature, ByteOrder order,
                    std::span<const std::byte> body) noexcept
 {
     std::size_t head = 0;
-    if (const Errc e = plan_header(h, body.size(), head); e != Errc::ok) {
+    if (const Errc e = plan_header(h, signature, body.size(), head); e != Errc::ok) {
         return e;
     }
     out.resize(head + body.size());
-    write_header(out.data(), h, order, body.size());
+    write_header(out.data(), h, signature, order, body.size());
     if (!body.empty()) {
         std::memcpy(out.data() + head, body.data(), body.size());
     }
@@ -140,15 +144,13 @@ Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &b
     if (const Errc e = body.finish(); e != Errc::ok) {
         return e;
     }
-    Header checked = h;
-    checked.signature = body.signature();
-    return build_checked(out, checked, body.order(), body.data());
+    return build_checked(out, h, body.signature(), body.order(), body.data());
 }
 
 Errc build_message(std::vector<std::byte> &out, const Header &h, ByteOrder order,
                    std::span<const std::byte> body) noexcept
 {
-    return build_checked(out, h, order, body);
+    return build_checked(out, h, h.signature, order, body);
 }
 
 std::expected<std::span<std::byte>, Errc> build_message_in_place(const Header &h, Writer &body) noexcept
@@ -156,15 +158,13 @@ std::expected<std::span<std::byte>, Errc> build_message_in_place(const Header &h
     if (const Errc e = body.finish(); e != Errc::ok) {
         return std::unexpected{e};
     }
-    Header checked = h;
-    checked.signature = body.signature();
     const std::size_t body_size = body.data().size();
     std::size_t head = 0;
-    if (const Errc e = plan_header(checked, body_size, head); e != Errc::ok) {
+    if (const Errc e = plan_header(h, body.signature(), body_size, head); e != Errc::ok) {
         return std::unexpected{e};
     }
     std::byte *const start = body.header_space(head).data();
-    write_header(start, checked, body.order(), body_size);
+    write_header(start, h, body.signature(), body.order(), body_size);
     return std::span<std::byte>{start, head + body_size};
 }
 

@@ -162,11 +162,7 @@ Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsign
 
 } // namespace
 
-namespace {
-
-// validate_header() without the name checks whose bits (1 << FieldCode) are
-// set in @checked: parse_fields() has checked those already.
-Errc validate_header_except(const Header &h, unsigned checked) noexcept
+Errc detail::validate_header_except(const Header &h, std::string_view signature, unsigned checked) noexcept
 {
     if (h.type == MessageType::invalid) {
         return Errc::bad_message_type;
@@ -198,7 +194,7 @@ Errc validate_header_except(const Header &h, unsigned checked) noexcept
                              check(FieldCode::error_name, validate_error_name, h.error_name),
                              check(FieldCode::destination, validate_bus_name, h.destination),
                              check(FieldCode::sender, validate_bus_name, h.sender),
-                             check(FieldCode::signature, validate_signature, h.signature)}) {
+                             check(FieldCode::signature, validate_signature, signature)}) {
             if (e != Errc::ok) {
                 return e;
             }
@@ -226,11 +222,9 @@ Errc validate_header_except(const Header &h, unsigned checked) noexcept
     }
 }
 
-} // namespace
-
 Errc validate_header(const Header &h) noexcept
 {
-    return validate_header_except(h, 0);
+    return detail::validate_header_except(h, h.signature, 0);
 }
 
 namespace {
@@ -271,7 +265,7 @@ Errc parse_into(std::span<const std::byte> bytes, Message &m) noexcept
     if (!detail::all_zero(bytes.data() + fields_end, body_start - fields_end)) {
         return Errc::bad_padding;
     }
-    if (const Errc e = validate_header_except(h, checked); e != Errc::ok) {
+    if (const Errc e = detail::validate_header_except(h, h.signature, checked); e != Errc::ok) {
         return e;
     }
     m.body = bytes.subspan(body_start);

@@ -14,6 +14,10 @@
 #include <span>
 #include <string_view>
 
+namespace afbus::dbus {
+struct Header; // message.hpp
+} // namespace afbus::dbus
+
 namespace afbus::dbus::detail {
 
 struct Validator {
@@ -84,6 +88,11 @@ private:
     Errc fixed(char type, std::size_t &pos, std::size_t end) const noexcept;
     Errc array(std::string_view element, std::size_t &pos, std::size_t end, unsigned depth) const noexcept;
 };
+
+// validate_header() of @h with @signature as its SIGNATURE, without the
+// name checks whose bits (1 << FieldCode) are set in @checked: those the
+// caller has done already.
+Errc validate_header_except(const Header &h, std::string_view signature, unsigned checked) noexcept;
 
 // validate_body() for a @signature already known to be valid (the
 // parsed SIGNATURE header field): the signature is not checked again.
