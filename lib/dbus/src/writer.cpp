@@ -228,8 +228,10 @@ void Writer::open_typed(Kind kind, std::string_view type) noexcept
             return;
         }
         pad(4);
-        f.length_offset = size_;
         grow(4); // the length, stored by close()
+        // Taken after grow(): the first value of a writer moves size_ past
+        // the header room.
+        f.length_offset = size_ - 4;
         pad(type_alignment(type[0]));
         f.content_offset = size_;
     } else {
