@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // Every type through Writer, build_message(), parse_message() and Reader,
-// in both byte orders, and Writer's own checks.
+// in both byte orders, and Writer's own checks. in_place_test.cpp has the
+// rest of build_message_in_place().
+#include "example_header.hpp"
 #include "seed.hpp"
 #include "value_tree.hpp"
 
 #include <afbus/dbus/message.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <gtest/gtest.h>
@@ -16,18 +19,6 @@ namespace afbus::dbus::testing {
 namespace {
 
 class RoundTrip : public ::testing::TestWithParam<ByteOrder> {};
-
-Header call()
-{
-    Header h;
-    h.type = MessageType::method_call;
-    h.serial = 7;
-    h.path = "/org/example/Obj";
-    h.interface = "org.example.Iface";
-    h.member = "Method";
-    h.destination = "org.example.Service";
-    return h;
-}
 
 TEST_P(RoundTrip, EveryBasicType)
 {
@@ -167,6 +158,22 @@ TEST_P(RoundTrip, LargeByteArray)
     // Zero copy: the view points into the message buffer.
     EXPECT_GE(raw->data(), bytes->data());
     EXPECT_LT(raw->data(), bytes->data() + bytes->size());
+
+    // One copy in all: build_message_in_place() leaves the body where the
+    // writer marshalled it and writes the header right in front of it.
+    const std::byte *body = w.data().data();
+    const std::size_t body_size = w.data().size();
+    const auto in_place = build_message_in_place(call(), w);
+    ASSERT_TRUE(in_place);
+    EXPECT_TRUE(std::ranges::equal(*in_place, *bytes));
+    EXPECT_EQ(w.data().data(), body);
+    EXPECT_EQ(in_place->data() + in_place->size(), body + body_size);
+    auto again = parse_message(*in_place);
+    ASSERT_TRUE(again);
+    Reader r2 = again->reader();
+    const auto raw2 = r2.get_fixed_array('y');
+    ASSERT_TRUE(raw2);
+    EXPECT_EQ(raw2->data() + raw2->size(), body + body_size); // a view, not a copy
 }
 
 INSTANTIATE_TEST_SUITE_P(ByteOrders, RoundTrip, ::testing::Values(ByteOrder::little, ByteOrder::big),

@@ -4,12 +4,14 @@
 //
 // One iteration builds the message (header and body), serializes it, then
 // parses it and reads every value back:
-//  - afbus::dbus: Writer + build_message() into a reused buffer, then
+//  - afbus::dbus: Writer + build_message_in_place() (the header written in
+//    front of the body, in the writer's reused buffer), then
 //    parse_message() (full validation) and a Reader;
 //  - libdbus-1: dbus_message_new_*, iterators, dbus_message_marshal(), then
 //    dbus_message_demarshal() (full validation) and iterators;
-//  - sd-bus: sd_bus_message_new_method_call() on a bus object that is
-//    never started (sd_bus_new()), sd_bus_message_seal(), then
+//  - sd-bus: sd_bus_message_new_method_call() on a bus started on one end
+//    of a socketpair that never answers (sdbus_messages.cpp),
+//    sd_bus_message_seal(), then
 //    sd_bus_message_rewind() and reads. sd-bus has no public "parse these
 //    bytes" entry point, so its parse half reads its own sealed message
 //    back without re-validating the wire bytes: this favours sd-bus.

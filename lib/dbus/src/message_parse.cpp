@@ -59,11 +59,6 @@ char field_type(std::uint8_t code) noexcept
     }
 }
 
-Errc check_name(Errc (*validate)(std::string_view) noexcept, std::string_view s, bool present) noexcept
-{
-    return present ? validate(s) : Errc::ok;
-}
-
 // Stores a known field's value in @h.
 void store_field(Header &h, FieldCode code, std::string_view text, std::uint32_t number) noexcept
 {
@@ -167,11 +162,7 @@ Errc parse_fields(const detail::Validator &v, std::size_t end, Header &h, unsign
 
 } // namespace
 
-namespace {
-
-// validate_header() without the name checks whose bits (1 << FieldCode) are
-// set in @checked: parse_fields() has checked those already.
-Errc validate_header_except(const Header &h, unsigned checked) noexcept
+Errc detail::validate_header_except(const Header &h, std::string_view signature, unsigned checked) noexcept
 {
     if (h.type == MessageType::invalid) {
         return Errc::bad_message_type;
@@ -183,17 +174,30 @@ Errc validate_header_except(const Header &h, unsigned checked) noexcept
     const bool has_interface = !h.interface.empty();
     const bool has_member = !h.member.empty();
     const bool has_error = !h.error_name.empty();
-    const auto unchecked = [checked](FieldCode code) { return (checked & (1U << static_cast<unsigned>(code))) == 0; };
-    for (const Errc e : {check_name(validate_object_path, h.path, has_path && unchecked(FieldCode::path)),
-                         check_name(validate_interface, h.interface, has_interface && unchecked(FieldCode::interface)),
-                         check_name(validate_member, h.member, has_member && unchecked(FieldCode::member)),
-                         check_name(validate_error_name, h.error_name, has_error && unchecked(FieldCode::error_name)),
-                         check_name(validate_bus_name, h.destination,
-                                    !h.destination.empty() && unchecked(FieldCode::destination)),
-                         check_name(validate_bus_name, h.sender, !h.sender.empty() && unchecked(FieldCode::sender)),
-                         check_name(validate_signature, h.signature, unchecked(FieldCode::signature))}) {
-        if (e != Errc::ok) {
-            return e;
+    const auto bit = [](FieldCode code) { return 1U << static_cast<unsigned>(code); };
+    // The names present that parse_fields() has not checked yet (the
+    // signature even when absent: an empty one is valid and cheap).
+    const unsigned present = (has_path ? bit(FieldCode::path) : 0U) |
+                             (has_interface ? bit(FieldCode::interface) : 0U) |
+                             (has_member ? bit(FieldCode::member) : 0U) |
+                             (has_error ? bit(FieldCode::error_name) : 0U) |
+                             (!h.destination.empty() ? bit(FieldCode::destination) : 0U) |
+                             (!h.sender.empty() ? bit(FieldCode::sender) : 0U) | bit(FieldCode::signature);
+    if (const unsigned todo = present & ~checked; todo != 0) {
+        const auto check = [todo, &bit](FieldCode code, Errc (*validate)(std::string_view) noexcept,
+                                        std::string_view s) {
+            return (todo & bit(code)) != 0 ? validate(s) : Errc::ok;
+        };
+        for (const Errc e : {check(FieldCode::path, validate_object_path, h.path),
+                             check(FieldCode::interface, validate_interface, h.interface),
+                             check(FieldCode::member, validate_member, h.member),
+                             check(FieldCode::error_name, validate_error_name, h.error_name),
+                             check(FieldCode::destination, validate_bus_name, h.destination),
+                             check(FieldCode::sender, validate_bus_name, h.sender),
+                             check(FieldCode::signature, validate_signature, signature)}) {
+            if (e != Errc::ok) {
+                return e;
+            }
         }
     }
     // dbus-daemon refuses the local interface and path on the wire: they
@@ -218,23 +222,23 @@ Errc validate_header_except(const Header &h, unsigned checked) noexcept
     }
 }
 
-} // namespace
-
 Errc validate_header(const Header &h) noexcept
 {
-    return validate_header_except(h, 0);
+    return detail::validate_header_except(h, h.signature, 0);
 }
 
-std::expected<Message, Errc> parse_message(std::span<const std::byte> bytes) noexcept
+namespace {
+
+// parse_message() into @m.
+Errc parse_into(std::span<const std::byte> bytes, Message &m) noexcept
 {
     const auto total = message_size(bytes);
     if (!total) {
-        return std::unexpected{total.error()};
+        return total.error();
     }
     if (*total != bytes.size()) {
-        return std::unexpected{*total > bytes.size() ? Errc::truncated : Errc::body_mismatch};
+        return *total > bytes.size() ? Errc::truncated : Errc::body_mismatch;
     }
-    Message m;
     m.bytes = bytes;
     m.order = static_cast<ByteOrder>(bytes[0]);
     const bool swap = detail::is_swapped(m.order);
@@ -242,7 +246,7 @@ std::expected<Message, Errc> parse_message(std::span<const std::byte> bytes) noe
     h.type = static_cast<MessageType>(bytes[1]);
     h.flags = std::to_integer<std::uint8_t>(bytes[2]);
     if (bytes[3] != std::byte{1}) {
-        return std::unexpected{Errc::bad_version};
+        return Errc::bad_version;
     }
     h.serial = detail::load<std::uint32_t>(bytes.data() + 8, swap);
     const std::size_t fields_end = fixed_header_size + detail::load<std::uint32_t>(bytes.data() + 12, swap);
@@ -253,24 +257,36 @@ std::expected<Message, Errc> parse_message(std::span<const std::byte> bytes) noe
     unsigned seen = 0;
     unsigned checked = 0;
     if (const Errc e = parse_fields(header_validator, fields_end, h, seen, checked); e != Errc::ok) {
-        return std::unexpected{e};
+        return e;
     }
     if ((seen & (1U << static_cast<unsigned>(FieldCode::reply_serial))) != 0 && h.reply_serial == 0) {
-        return std::unexpected{Errc::bad_serial};
+        return Errc::bad_serial;
     }
     if (!detail::all_zero(bytes.data() + fields_end, body_start - fields_end)) {
-        return std::unexpected{Errc::bad_padding};
+        return Errc::bad_padding;
     }
-    if (const Errc e = validate_header_except(h, checked); e != Errc::ok) {
-        return std::unexpected{e};
+    if (const Errc e = detail::validate_header_except(h, h.signature, checked); e != Errc::ok) {
+        return e;
     }
     m.body = bytes.subspan(body_start);
     // validate_header_except() has checked the signature (or parse_fields()).
     if (const Errc e = detail::validate_body_checked_signature(m.body, h.signature, m.order, h.unix_fds);
         e != Errc::ok) {
-        return std::unexpected{e};
+        return e;
     }
-    return m;
+    return Errc::ok;
+}
+
+} // namespace
+
+std::expected<Message, Errc> parse_message(std::span<const std::byte> bytes) noexcept
+{
+    // Built in place and returned by name: no copy of the Message.
+    std::expected<Message, Errc> result{std::in_place};
+    if (const Errc e = parse_into(bytes, *result); e != Errc::ok) {
+        result = std::unexpected{e};
+    }
+    return result;
 }
 
 } // namespace afbus::dbus

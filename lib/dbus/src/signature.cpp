@@ -4,18 +4,40 @@
 #include <afbus/dbus/names.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 
 namespace afbus::dbus {
 
+namespace {
+
+// Type codes by what they are, looked up in a table: signatures are
+// checked for every message built and parsed.
+enum : std::uint8_t {
+    basic = 1,  // y b n q i u x t d h s o g
+    variant = 2, // v
+};
+
+constexpr std::array<std::uint8_t, 256> code_classes = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (const char c : std::string_view{"ybnqiuxtdhsog"}) {
+        t.at(static_cast<unsigned char>(c)) = basic;
+    }
+    t.at('v') = variant;
+    return t;
+}();
+
+constexpr unsigned code_class(char c) noexcept
+{
+    // at(): an unsigned char index is always in range, so no check is emitted.
+    return code_classes.at(static_cast<unsigned char>(c));
+}
+
+} // namespace
+
 bool is_basic_type(char c) noexcept
 {
-    switch (c) {
-    case 'y': case 'b': case 'n': case 'q': case 'i': case 'u': case 'x':
-    case 't': case 'd': case 'h': case 's': case 'o': case 'g':
-        return true;
-    default:
-        return false;
-    }
+    return code_class(c) == basic;
 }
 
 std::size_t type_alignment(char c) noexcept
@@ -39,7 +61,7 @@ namespace {
 // walk below can be skipped.
 bool all_single_codes(std::string_view s) noexcept
 {
-    return std::ranges::all_of(s, [](char c) { return c == 'v' || is_basic_type(c); });
+    return std::ranges::all_of(s, [](char c) { return code_class(c) != 0; });
 }
 
 Errc parse_type(std::string_view s, std::size_t &pos, unsigned arrays, unsigned structs) noexcept;

@@ -52,6 +52,15 @@ Errc validate_utf8(std::string_view s) noexcept
             }
         }
         const std::uint8_t lead = p[i];
+        if (lead - 1U < 0x7fU) {
+            // ASCII but NUL, and the ASCII after it: short strings and the
+            // tails of long ones, without the multi-byte checks.
+            ++i;
+            while (i < n && p[i] - 1U < 0x7fU) {
+                ++i;
+            }
+            continue;
+        }
         if (lead == 0) {
             return Errc::bad_utf8;
         }

@@ -38,36 +38,6 @@ Errc Validator::single_type(std::size_t &pos, std::size_t end, std::string_view 
     return e != Errc::ok ? e : Errc::bad_signature;
 }
 
-Errc Validator::string_frame(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept
-{
-    std::size_t length = 0;
-    if (type == 'g') {
-        if (pos >= end) {
-            return Errc::truncated;
-        }
-        length = std::to_integer<std::size_t>(data[pos]);
-        ++pos;
-    } else {
-        if (const Errc e = skip_padding(pos, 4, end); e != Errc::ok) {
-            return e;
-        }
-        if (end - pos < 4) {
-            return Errc::truncated;
-        }
-        length = load<std::uint32_t>(data + pos, swap);
-        pos += 4;
-    }
-    if (length >= end - pos) {
-        return Errc::truncated;
-    }
-    if (data[pos + length] != std::byte{0}) {
-        return Errc::bad_string;
-    }
-    out = {reinterpret_cast<const char *>(data + pos), length};
-    pos += length + 1;
-    return Errc::ok;
-}
-
 Errc Validator::fixed(char type, std::size_t &pos, std::size_t end) const noexcept
 {
     const std::size_t size = fixed_size(type);

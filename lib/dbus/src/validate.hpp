@@ -14,6 +14,10 @@
 #include <span>
 #include <string_view>
 
+namespace afbus::dbus {
+struct Header; // message.hpp
+} // namespace afbus::dbus
+
 namespace afbus::dbus::detail {
 
 struct Validator {
@@ -29,7 +33,36 @@ struct Validator {
     Errc string_like(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept;
     // string_like() without checking the contents (length, bounds and the
     // NUL only), for a caller that checks them with a stricter grammar.
-    Errc string_frame(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept;
+    // Inline: every string of every header runs through it.
+    Errc string_frame(char type, std::size_t &pos, std::size_t end, std::string_view &out) const noexcept
+    {
+        std::size_t length = 0;
+        if (type == 'g') {
+            if (pos >= end) {
+                return Errc::truncated;
+            }
+            length = std::to_integer<std::size_t>(data[pos]);
+            ++pos;
+        } else {
+            if (const Errc e = skip_padding(pos, 4, end); e != Errc::ok) {
+                return e;
+            }
+            if (end - pos < 4) {
+                return Errc::truncated;
+            }
+            length = load<std::uint32_t>(data + pos, swap);
+            pos += 4;
+        }
+        if (length >= end - pos) {
+            return Errc::truncated;
+        }
+        if (data[pos + length] != std::byte{0}) {
+            return Errc::bad_string;
+        }
+        out = {reinterpret_cast<const char *>(data + pos), length};
+        pos += length + 1;
+        return Errc::ok;
+    }
     // A signature holding one complete type (a variant's, a header
     // field's) at @pos: @out views it. Errors as string_like('g') then
     // validate_single_type() would give, with one grammar walk.
@@ -55,6 +88,11 @@ private:
     Errc fixed(char type, std::size_t &pos, std::size_t end) const noexcept;
     Errc array(std::string_view element, std::size_t &pos, std::size_t end, unsigned depth) const noexcept;
 };
+
+// validate_header() of @h with @signature as its SIGNATURE, without the
+// name checks whose bits (1 << FieldCode) are set in @checked: those the
+// caller has done already.
+Errc validate_header_except(const Header &h, std::string_view signature, unsigned checked) noexcept;
 
 // validate_body() for a @signature already known to be valid (the
 // parsed SIGNATURE header field): the signature is not checked again.

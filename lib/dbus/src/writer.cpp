@@ -7,6 +7,7 @@
 
 #include "wire.hpp"
 
+#include <algorithm>
 #include <bit>
 
 namespace afbus::dbus {
@@ -20,24 +21,78 @@ void Writer::fail(Errc e) noexcept
     }
 }
 
+namespace {
+
+// Bytes of storage kept past the end of the body: one 8-byte store of zero
+// padding (or a value) at the end never needs a bounds check.
+constexpr std::size_t storage_slack = 8;
+
+void zero_word(std::byte *p) noexcept
+{
+    detail::store(p, std::uint64_t{0}, false);
+}
+
+} // namespace
+
 std::byte *Writer::grow(std::size_t n) noexcept
 {
-    const std::size_t old = buffer_.size();
-    if (n > max_message_size - old) {
+    if (n > max_message_size - (size_ - body_start_)) {
         fail(Errc::too_large);
         return nullptr;
     }
-    buffer_.resize(old + n);
-    return buffer_.data() + old;
+    if (n + storage_slack > buffer_.size() - size_) [[unlikely]] {
+        return grow_storage(n);
+    }
+    std::byte *p = buffer_.data() + size_;
+    size_ += n;
+    return p;
+}
+
+std::byte *Writer::grow_storage(std::size_t n) noexcept
+{
+    if (body_start_ == 0) {
+        // The first value: the header room goes in front of it. clear()
+        // keeps the room, so this happens once per writer.
+        body_start_ = header_room_;
+        size_ = header_room_;
+    }
+    // Doubling: a writer reused for similar messages stops growing.
+    buffer_.resize(std::max(buffer_.size() * 2, size_ + n + storage_slack));
+    std::byte *p = buffer_.data() + size_;
+    size_ += n;
+    return p;
 }
 
 void Writer::pad(std::size_t alignment) noexcept
 {
-    const std::size_t size = buffer_.size();
-    const std::size_t padded = align_up(size, alignment);
-    if (padded != size) {
-        grow(padded - size); // resize() zero-fills: padding is zero
+    const std::size_t padded = align_up(size_, alignment);
+    if (padded != size_) {
+        if (std::byte *p = grow(padded - size_); p != nullptr) {
+            zero_word(p); // at most 7 bytes of padding
+        }
     }
+}
+
+std::span<std::byte> Writer::header_space(std::size_t size) noexcept
+{
+    if (body_start_ == 0) {
+        grow(0);
+    }
+    if (size > body_start_) {
+        // Moves the body once; later bodies get the larger room at once.
+        // Powers of two stay multiples of 8, so body offsets keep their
+        // alignment.
+        const std::size_t room = std::bit_ceil(size);
+        const std::size_t more = room - body_start_;
+        buffer_.resize(size_);
+        buffer_.reserve(size_ + more + storage_slack); // one allocation
+        buffer_.insert(buffer_.begin(), more, std::byte{0});
+        buffer_.resize(buffer_.size() + storage_slack);
+        size_ += more;
+        body_start_ = room;
+        header_room_ = room;
+    }
+    return {buffer_.data() + (body_start_ - size), size};
 }
 
 bool Writer::add_type(std::string_view type) noexcept
@@ -78,9 +133,11 @@ template <typename T> void Writer::put_fixed(char type, T v) noexcept
     if (!add_type({&type, 1})) {
         return;
     }
-    // Padding and value in one grow() (which zero-fills the padding).
-    const std::size_t padding = align_up(buffer_.size(), sizeof(T)) - buffer_.size();
+    // Padding and value in one grow(); the padding (under 8 bytes) in one
+    // store, which the slack allows.
+    const std::size_t padding = align_up(size_, sizeof(T)) - size_;
     if (std::byte *p = grow(padding + sizeof(T)); p != nullptr) {
+        zero_word(p);
         detail::store(p + padding, v, detail::is_swapped(order_));
     }
 }
@@ -122,16 +179,18 @@ void Writer::put_string_like(char type, std::string_view v) noexcept
             fail(Errc::too_large);
             return;
         }
-        const std::size_t padding = align_up(buffer_.size(), 4) - buffer_.size();
+        const std::size_t padding = align_up(size_, 4) - size_;
         p = grow(padding + 4 + v.size() + 1);
         if (p != nullptr) {
+            zero_word(p); // the padding
             p += padding;
             detail::store(p, static_cast<std::uint32_t>(v.size()), detail::is_swapped(order_));
             p += 4;
         }
     }
     if (p != nullptr) {
-        std::memcpy(p, v.data(), v.size()); // the NUL is already there
+        std::memcpy(p, v.data(), v.size());
+        p[v.size()] = std::byte{0};
     }
 }
 
@@ -169,10 +228,12 @@ void Writer::open_typed(Kind kind, std::string_view type) noexcept
             return;
         }
         pad(4);
-        f.length_offset = buffer_.size();
-        grow(4);
+        grow(4); // the length, stored by close()
+        // Taken after grow(): the first value of a writer moves size_ past
+        // the header room.
+        f.length_offset = size_ - 4;
         pad(type_alignment(type[0]));
-        f.content_offset = buffer_.size();
+        f.content_offset = size_;
     } else {
         std::byte *p = grow(1 + type.size() + 1);
         if (p == nullptr) {
@@ -180,6 +241,7 @@ void Writer::open_typed(Kind kind, std::string_view type) noexcept
         }
         *p = static_cast<std::byte>(type.size());
         std::memcpy(p + 1, type.data(), type.size());
+        p[1 + type.size()] = std::byte{0};
     }
     expect_pool_.append(type);
     push(f);
@@ -235,7 +297,7 @@ void Writer::close(Kind kind) noexcept
             return;
         }
         if (kind == Kind::array) {
-            const std::size_t length = buffer_.size() - f.content_offset;
+            const std::size_t length = size_ - f.content_offset;
             if (length > max_array_size) {
                 fail(Errc::too_large);
                 return;
@@ -293,16 +355,29 @@ void Writer::put_fixed_array(char type, const void *elements, std::size_t count)
     if (error_ != Errc::ok) {
         return;
     }
-    // One copy, appended: grow() would zero-fill the bytes first, a second
-    // pass over what may be a large array.
+    // One copy. Where the storage must grow, insert() copies the elements
+    // into it as it grows, rather than zero-filling new storage first: a
+    // second pass over what may be a large array.
     const std::size_t bytes = count * size;
-    if (bytes > max_message_size - buffer_.size()) {
+    if (bytes > max_message_size - (size_ - body_start_)) {
         fail(Errc::too_large);
         return;
     }
     const auto *from = static_cast<const std::byte *>(elements);
-    buffer_.insert(buffer_.end(), from, from + bytes);
-    std::byte *p = buffer_.data() + (buffer_.size() - bytes);
+    std::byte *p = nullptr;
+    if (bytes + storage_slack > buffer_.size() - size_) {
+        buffer_.resize(size_);
+        buffer_.reserve(std::max(2 * size_, size_ + bytes) + storage_slack); // copies the body so far only
+        buffer_.insert(buffer_.end(), from, from + bytes);
+        buffer_.resize(buffer_.size() + storage_slack);
+        p = buffer_.data() + size_;
+        size_ += bytes;
+    } else {
+        p = grow(bytes);
+        if (bytes != 0) {
+            std::memcpy(p, from, bytes);
+        }
+    }
     if (detail::is_swapped(order_) && size > 1) {
         for (std::size_t i = 0; i < count; ++i, p += size) {
             switch (size) {
@@ -327,7 +402,7 @@ Errc Writer::finish() const noexcept
 void Writer::clear() noexcept
 {
     error_ = Errc::ok;
-    buffer_.clear();
+    size_ = body_start_; // keeps the header room and the storage
     signature_.clear();
     frames_.clear();
     expect_pool_.clear();

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // libFuzzer target: the message parser. Whatever parses must also read
-// back completely, re-marshal to a message that parses, and match rules
+// back completely, re-marshal to a message that parses (the same bytes
+// with build_message() and build_message_in_place()), and match rules
 // must be able to extract its arguments.
 #include "fuzz_target.hpp"
 
 #include <afbus/dbus/match.hpp>
 #include <afbus/dbus/message.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace {
@@ -100,6 +102,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (copy.finish() == Errc::ok && copy.signature() == msg->header.signature) {
         const auto rebuilt = build_message(msg->header, copy);
         if (!rebuilt || !parse_message(*rebuilt)) {
+            std::abort();
+        }
+        // The one-copy build must give the same bytes.
+        const auto in_place = build_message_in_place(msg->header, copy);
+        if (!in_place || !std::ranges::equal(*in_place, *rebuilt)) {
             std::abort();
         }
     }

@@ -81,6 +81,17 @@ Errc build_message(std::vector<std::byte> &out, const Header &h, const Writer &b
 Errc build_message(std::vector<std::byte> &out, const Header &h, ByteOrder order,
                    std::span<const std::byte> body) noexcept;
 
+// Builds a message from @h and the finished body @body with one copy fewer
+// than build_message(): the header is written into the room @body keeps in
+// front of its body (see Writer), so the body stays where it was marshalled.
+// Returns the whole message, a view into @body valid until @body is next
+// changed; @body.data() still views the body alone, so the message can be
+// built again (another serial, another destination). The byte order and
+// SIGNATURE are the writer's, as for build_message(). If the header is
+// larger than the room, the body moves once and the writer keeps the larger
+// room for its next bodies.
+std::expected<std::span<std::byte>, Errc> build_message_in_place(const Header &h, Writer &body) noexcept;
+
 // build_message() into a new buffer.
 std::expected<std::vector<std::byte>, Errc> build_message(const Header &h, const Writer &body) noexcept;
 

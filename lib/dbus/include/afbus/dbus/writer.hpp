@@ -9,6 +9,10 @@
 // building the message) reports it. Nothing throws (allocation failure
 // aborts, as the library is built without exceptions).
 //
+// The buffer keeps room in front of the body for a message header, so that
+// build_message_in_place() (message.hpp) can write the header there and
+// the body is never copied into a second buffer.
+//
 //     Writer w;
 //     w.put_string("org.example.Name");
 //     w.open_array("{sv}");
@@ -24,12 +28,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <expected>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace afbus::dbus {
+
+struct Header; // message.hpp
 
 class Writer {
 public:
@@ -86,7 +93,10 @@ public:
     [[nodiscard]] std::string_view signature() const noexcept { return signature_; }
 
     // The marshalled bytes so far.
-    [[nodiscard]] std::span<const std::byte> data() const noexcept { return buffer_; }
+    [[nodiscard]] std::span<const std::byte> data() const noexcept
+    {
+        return {buffer_.data() + body_start_, size_ - body_start_};
+    }
 
     [[nodiscard]] ByteOrder order() const noexcept { return order_; }
 
@@ -101,9 +111,17 @@ public:
     }
 
     // Reserves room for @bytes of body.
-    void reserve(std::size_t bytes) { buffer_.reserve(bytes); }
+    void reserve(std::size_t bytes) { buffer_.reserve(header_room_ + bytes); }
+
+    // The room for a header kept in front of the body when the first value
+    // is written: enough for most method calls and signals. A larger header
+    // makes build_message_in_place() move the body once and keep the larger
+    // room from then on.
+    static constexpr std::size_t default_header_room = 256;
 
 private:
+    friend std::expected<std::span<std::byte>, Errc> build_message_in_place(const Header &h, Writer &body) noexcept;
+
     enum class Kind : std::uint8_t { array, structure, dict_entry, variant };
 
     struct Frame {
@@ -122,13 +140,22 @@ private:
     void close(Kind kind) noexcept;
     void pad(std::size_t alignment) noexcept;
     std::byte *grow(std::size_t n) noexcept;
+    std::byte *grow_storage(std::size_t n) noexcept;
     template <typename T> void put_fixed(char type, T v) noexcept;
     void put_string_like(char type, std::string_view v) noexcept;
     void push(Frame f) noexcept;
+    std::span<std::byte> header_space(std::size_t size) noexcept;
 
     ByteOrder order_;
     Errc error_ = Errc::ok;
+    // Storage, reused: the header room (header_room_ bytes once anything
+    // was written, kept by clear()), the body from body_start_ to size_,
+    // then at least storage_slack bytes that any store may spill into. What
+    // is past size_ is stale, so every byte written, padding too, is stored.
     std::vector<std::byte> buffer_;
+    std::size_t body_start_ = 0;
+    std::size_t size_ = 0;
+    std::size_t header_room_ = default_header_room; // a multiple of 8
     std::string signature_;
     std::vector<Frame> frames_;
     // The types of the open arrays and variants, back to back.
