@@ -69,7 +69,7 @@ std::string printable(std::string_view s)
         const auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f || c == '\\') {
             std::array<char, 8> buf{};
-            std::snprintf(buf.data(), buf.size(), "\\x%02x", u);
+            (void)std::snprintf(buf.data(), buf.size(), "\\x%02x", u);
             out += buf.data();
         } else {
             out += c;
@@ -83,7 +83,7 @@ ConnectionPtr connect(const std::string &address)
     DBusError err;
     dbus_error_init(&err);
     ConnectionPtr c{dbus_connection_open_private(address.c_str(), &err)};
-    if (c && dbus_bus_register(c.get(), &err)) {
+    if (c && dbus_bus_register(c.get(), &err) != 0) {
         dbus_connection_set_exit_on_disconnect(c.get(), FALSE);
         return c;
     }
@@ -97,9 +97,9 @@ enum class Verdict { accepted, rejected, broken };
 // The daemon's answer to AddMatch(@rule) on @c; @why is its error.
 Verdict add_match(DBusConnection *c, const std::string &rule, std::string &why)
 {
-    MessagePtr call{dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "AddMatch")};
+    const MessagePtr call{dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "AddMatch")};
     const char *text = rule.c_str();
-    if (!call || !dbus_message_append_args(call.get(), DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID)) {
+    if (!call || dbus_message_append_args(call.get(), DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID) == 0) {
         why = "cannot build the AddMatch call";
         return Verdict::broken;
     }
@@ -110,8 +110,8 @@ Verdict add_match(DBusConnection *c, const std::string &rule, std::string &why)
         return Verdict::accepted;
     }
     why = std::string{err.name != nullptr ? err.name : "?"} + ": " + (err.message != nullptr ? err.message : "");
-    const bool refused = dbus_error_has_name(&err, DBUS_ERROR_MATCH_RULE_INVALID) ||
-                         dbus_error_has_name(&err, DBUS_ERROR_LIMITS_EXCEEDED);
+    const bool refused = dbus_error_has_name(&err, DBUS_ERROR_MATCH_RULE_INVALID) != 0 ||
+                         dbus_error_has_name(&err, DBUS_ERROR_LIMITS_EXCEEDED) != 0;
     dbus_error_free(&err);
     return refused ? Verdict::rejected : Verdict::broken;
 }
@@ -144,6 +144,7 @@ std::string describe(unsigned type, bool eavesdrop, const std::vector<std::pair<
 std::string describe(const MatchRule &r)
 {
     std::vector<ArgKey> args;
+    args.reserve(r.args.size() + 1);
     for (const MatchArg &a : r.args) {
         args.push_back({a.index, a.is_path ? "path" : "", a.value});
     }
@@ -269,7 +270,7 @@ std::vector<std::string> generated_rules()
     const std::vector<std::string> values = {
         "''", "'a'", "a", "'a''b'", "a'b'c", "'it'\\''s'", "\\'", "\\'\\'", "\\\\", "\\\\'x'", "a\\,b",
         "'a'\\,b", "a\\", "'a\\'", "'a\\\\'", "'\\''", "\\x", "\\", "'\\,'", "\\,", "'a,b'", "a b", "'a b'",
-        "''''", "'''", "'", "a'", "'a", "'a'b'", "a\\'b", "\\\\\\'", "'\\'\\''", "a=b", "'a=b'", "\\'a,b\\'",
+        "''''", "'''", "'", "a'", "'a", "'a'b'", "a\\'b", R"(\\\')", "'\\'\\''", "a=b", "'a=b'", "\\'a,b\\'",
         "\xc3\xa9", "'\xc3\xa9\xe2\x82\xac'", "'\n'", "\t", "a\\\n"};
     for (const std::string &v : values) {
         add("arg0=" + v);
@@ -285,7 +286,7 @@ std::vector<std::string> generated_rules()
                                            "arg00='a'",         "arg0x0='a'",      "arg1path='/a'"};
     for (const std::string &a : keys) {
         for (const std::string &b : keys) {
-            add(a + "," + b);
+            add(std::string{a}.append(",").append(b));
         }
     }
 
@@ -354,7 +355,7 @@ std::vector<std::string> generated_rules()
         add("path_namespace='" + p + "'");
         add("arg0path='" + p + "'");
         for (const std::string &q : paths) {
-            add("path='" + p + "',path_namespace='" + q + "'");
+            add(std::string{"path='"}.append(p).append("',path_namespace='").append(q).append("'"));
         }
     }
 
@@ -446,8 +447,8 @@ bool delivered(DBusConnection *emitter, DBusConnection *listener, DBusMessage *s
     dbus_uint32_t serial = 0;
     dbus_uint32_t sentinel_serial = 0;
     const MessagePtr sentinel{dbus_message_new_signal("/", sentinel_interface, "Done")};
-    if (!sentinel || !dbus_connection_send(emitter, signal, &serial) ||
-        !dbus_connection_send(emitter, sentinel.get(), &sentinel_serial)) {
+    if (!sentinel || dbus_connection_send(emitter, signal, &serial) == 0 ||
+        dbus_connection_send(emitter, sentinel.get(), &sentinel_serial) == 0) {
         ADD_FAILURE() << "cannot send";
         return false;
     }
@@ -467,7 +468,7 @@ bool delivered(DBusConnection *emitter, DBusConnection *listener, DBusMessage *s
                 return got;
             }
         }
-        if (!dbus_connection_read_write(listener, 100)) {
+        if (dbus_connection_read_write(listener, 100) == 0) {
             break;
         }
     }
@@ -481,7 +482,7 @@ bool lib_matches(const MatchRule &rule, DBusMessage *signal)
     dbus_message_set_serial(signal, 1);
     char *raw = nullptr;
     int len = 0;
-    if (!dbus_message_marshal(signal, &raw, &len)) {
+    if (dbus_message_marshal(signal, &raw, &len) == 0) {
         ADD_FAILURE() << "cannot marshal";
         return false;
     }
@@ -634,7 +635,7 @@ TEST_F(MatchDaemonTest, SharedVectorsMatchAsDbusDaemonDelivers)
         }
         SCOPED_TRACE(std::string{AFBUS_SHARED_MATCH_VECTORS} + ":" + std::to_string(lineno) + ": rule [" +
                      printable(rule) + "] " + keyword + " " + printable(rest));
-        MessagePtr m{dbus_message_new_signal(path.c_str(), interface.c_str(), member.c_str())};
+        const MessagePtr m{dbus_message_new_signal(path.c_str(), interface.c_str(), member.c_str())};
         ASSERT_TRUE(m);
         std::sort(args.begin(), args.end());
         DBusMessageIter it;
