@@ -51,6 +51,26 @@ TEST(Names, BusNames)
     EXPECT_NE(validate_bus_namespace(":1.2"), Errc::ok);
 }
 
+// The names of match rules, as dbus-daemon checks them (libdbus's grammar).
+TEST(Names, MatchRuleBusNames)
+{
+    for (const char *ok : {":", ":1", ":.1", ":1.2", ":-", ":a.b-c", "a.b", "-.-", "_a._b"}) {
+        EXPECT_EQ(validate_match_bus_name(ok, false), Errc::ok) << ok;
+        EXPECT_EQ(validate_match_bus_name(ok, true), Errc::ok) << ok;
+    }
+    for (const char *bad : {"", ":.", ":1.", ":1..2", "::", ":a b", "a.", ".a", "a..b", "9a", "a.9", "a.-b!"}) {
+        EXPECT_NE(validate_match_bus_name(bad, false), Errc::ok) << bad;
+        EXPECT_NE(validate_match_bus_name(bad, true), Errc::ok) << bad;
+    }
+    // one element: a namespace (arg0namespace), not a name
+    for (const char *one : {"a", "-a", "org"}) {
+        EXPECT_NE(validate_match_bus_name(one, false), Errc::ok) << one;
+        EXPECT_EQ(validate_match_bus_name(one, true), Errc::ok) << one;
+    }
+    EXPECT_EQ(validate_match_bus_name(":" + std::string(254, 'a'), false), Errc::ok);
+    EXPECT_NE(validate_match_bus_name(":" + std::string(255, 'a'), false), Errc::ok);
+}
+
 TEST(Names, Signatures)
 {
     for (const char *ok : {"", "y", "ybnqiuxtdhsogv", "ai", "aai", "a{sv}", "a{s(ii)}", "(i)", "((i)a(y))", "av",

@@ -11,25 +11,46 @@ namespace afbus::dbus {
 
 namespace {
 
+// dbus-daemon's white space between tokens: not \v or \f.
 bool is_space(char c) noexcept
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-// Reads one value at @text[@pos] up to an unquoted ',' (consumed) or the
-// end. False on an unterminated quote.
+// What strtoul() skips before a number: all six C-locale spaces.
+bool is_c_space(char c) noexcept
+{
+    return is_space(c) || c == '\v' || c == '\f';
+}
+
+// Reads one value at @text[@pos] up to an unquoted, unescaped ',' (consumed)
+// or the end, as dbus-daemon does. Inside apostrophes every byte is
+// literal. Outside, a backslash escapes the next byte: \' is an apostrophe,
+// any other pair is kept whole (so "\," is a backslash and a comma that
+// does not end the value, "\\" two backslashes), and a backslash at the
+// end is kept. False on an unterminated quote.
 bool read_value(std::string_view text, std::size_t &pos, std::string &out)
 {
     bool quoted = false;
     while (pos < text.size()) {
         const char c = text[pos++];
-        if (c == '\'') {
-            quoted = !quoted;
-        } else if (c == '\\' && !quoted && pos < text.size() && text[pos] == '\'') {
-            out += '\''; // \' outside quotes; any other backslash is literal
-            ++pos;
-        } else if (c == ',' && !quoted) {
+        if (quoted) {
+            if (c == '\'') {
+                quoted = false;
+            } else {
+                out += c;
+            }
+        } else if (c == '\'') {
+            quoted = true;
+        } else if (c == ',') {
             return true;
+        } else if (c == '\\') {
+            if (pos == text.size() || text[pos] != '\'') {
+                out += '\\';
+            }
+            if (pos < text.size()) {
+                out += text[pos++];
+            }
         } else {
             out += c;
         }
@@ -54,24 +75,61 @@ std::expected<MessageType, Errc> parse_type(std::string_view v) noexcept
     return std::unexpected{Errc::bad_match_rule};
 }
 
-// "argN", "argNpath", "arg0namespace": N into @index. False if @key is not
-// of that form or N is above 63.
+// The digit value of @c in @base, or @base if it is not one.
+unsigned digit_value(char c, unsigned base) noexcept
+{
+    unsigned d = base;
+    if (c >= '0' && c <= '9') {
+        d = static_cast<unsigned>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+        d = static_cast<unsigned>(c - 'a') + 10;
+    } else if (c >= 'A' && c <= 'F') {
+        d = static_cast<unsigned>(c - 'A') + 10;
+    }
+    return d < base ? d : base;
+}
+
+// N of "argN", "argNpath", "arg0namespace" into @index, the rest into
+// @suffix. dbus-daemon reads N with strtoul(N, &end, 0), so it takes what
+// strtoul takes: leading white space, a sign, 0x (hex) and 0 (octal)
+// prefixes ("arg0x1f", "arg010", "arg-0" and "arg+1" are all valid); a
+// negative number other than zero wraps around far above 63. False if
+// there is no number or it is above 63.
 bool parse_arg_key(std::string_view key, unsigned &index, std::string_view &suffix) noexcept
 {
     if (!key.starts_with("arg")) {
         return false;
     }
     key.remove_prefix(3);
-    std::size_t digits = 0;
-    index = 0;
-    while (digits < key.size() && key[digits] >= '0' && key[digits] <= '9') {
-        index = index * 10 + static_cast<unsigned>(key[digits] - '0');
-        if (++digits > 2) {
-            return false;
+    std::size_t i = 0;
+    while (i < key.size() && is_c_space(key[i])) {
+        ++i;
+    }
+    bool negative = false;
+    if (i < key.size() && (key[i] == '+' || key[i] == '-')) {
+        negative = key[i] == '-';
+        ++i;
+    }
+    unsigned base = 10;
+    if (i < key.size() && key[i] == '0') {
+        base = 8;
+        if (i + 2 < key.size() && (key[i + 1] == 'x' || key[i + 1] == 'X') && digit_value(key[i + 2], 16) < 16) {
+            base = 16;
+            i += 2;
         }
     }
-    suffix = key.substr(digits);
-    return digits > 0 && index < max_match_args;
+    const std::size_t digits = i;
+    std::uint64_t n = 0;
+    for (; i < key.size() && digit_value(key[i], base) < base; ++i) {
+        // Past 63 it is refused anyway; saturate so it cannot wrap.
+        n = std::min<std::uint64_t>(n * base + digit_value(key[i], base), max_match_args);
+    }
+    if (i == digits || n >= max_match_args || (negative && n != 0)) {
+        return false;
+    }
+    index = static_cast<unsigned>(n);
+    suffix = key.substr(i);
+    return true;
 }
 
 // Stores the value of @key in @rule; @seen records keys for "twice" checks.
@@ -105,8 +163,10 @@ Errc apply(MatchRule &rule, std::string_view key, std::string value, std::vector
         rule.type = *t;
         return Errc::ok;
     }
+    // dbus-daemon checks rule names with libdbus's looser grammar.
+    const auto bus_name = [](std::string_view v) noexcept { return validate_match_bus_name(v, false); };
     if (key == "sender") {
-        return valid(validate_bus_name, rule.sender);
+        return valid(bus_name, rule.sender);
     }
     if (key == "interface") {
         return valid(validate_interface, rule.interface);
@@ -121,18 +181,19 @@ Errc apply(MatchRule &rule, std::string_view key, std::string value, std::vector
         return valid(validate_object_path, rule.path_namespace);
     }
     if (key == "destination") {
-        return valid(validate_bus_name, rule.destination);
+        return valid(bus_name, rule.destination);
     }
     unsigned index = 0;
     std::string_view suffix;
     if (!parse_arg_key(key, index, suffix)) {
         return Errc::bad_match_rule;
     }
-    if (suffix == "namespace") {
-        if (index != 0) {
+    if (key == "arg0namespace") { // exactly: not "arg00namespace"
+        if (validate_match_bus_name(value, true) != Errc::ok) {
             return Errc::bad_match_rule;
         }
-        return valid(validate_bus_namespace, rule.arg0namespace);
+        rule.arg0namespace = std::move(value);
+        return Errc::ok;
     }
     if (!suffix.empty() && suffix != "path") {
         return Errc::bad_match_rule;
@@ -172,18 +233,22 @@ bool operator==(const MatchArg &a, const MatchArg &b) noexcept
 
 std::expected<MatchRule, Errc> parse_match_rule(std::string_view text)
 {
-    if (text.size() > max_match_rule_length) {
+    // A D-Bus string holds no NUL, so AddMatch can never carry one.
+    if (text.size() > max_match_rule_length || text.find('\0') != std::string_view::npos) {
         return std::unexpected{Errc::bad_match_rule};
     }
     MatchRule rule;
     std::vector<std::string> seen;
     std::size_t pos = 0;
-    while (true) {
+    // dbus-daemon quirks, kept so that a rule means here what it means
+    // there: it reads at most max_match_rule_tokens key=value pairs and
+    // ignores the rest of the text unread; and a key that is empty (the
+    // text ends, or "=" comes where a key should start) ends the rule,
+    // so "='x'" is the empty rule and "type='signal',='x',bogus" means
+    // type='signal'.
+    for (std::size_t tokens = 0; tokens < max_match_rule_tokens && pos < text.size(); ++tokens) {
         while (pos < text.size() && is_space(text[pos])) {
             ++pos;
-        }
-        if (pos >= text.size()) {
-            break;
         }
         const std::size_t key_start = pos;
         while (pos < text.size() && text[pos] != '=' && !is_space(text[pos])) {
@@ -193,7 +258,10 @@ std::expected<MatchRule, Errc> parse_match_rule(std::string_view text)
         while (pos < text.size() && is_space(text[pos])) {
             ++pos;
         }
-        if (key.empty() || pos >= text.size() || text[pos] != '=') {
+        if (key.empty()) {
+            break;
+        }
+        if (pos >= text.size() || text[pos] != '=') {
             return std::unexpected{Errc::bad_match_rule};
         }
         ++pos;

@@ -145,4 +145,24 @@ Errc validate_bus_namespace(std::string_view s) noexcept
     return count_elements<bus_first, bus_rest>(s) >= 1 ? Errc::ok : Errc::bad_bus_name;
 }
 
+Errc validate_match_bus_name(std::string_view s, bool prefix) noexcept
+{
+    if (s.empty() || s.size() > max_name_length) {
+        return Errc::bad_bus_name;
+    }
+    if (s[0] == ':') {
+        // libdbus: every '.' is followed by a name character, and that is
+        // all, so ":" and ":.1" pass and ":1.", ":1..2" do not.
+        std::string_view rest = s.substr(1);
+        if (rest.empty()) {
+            return Errc::ok;
+        }
+        if (rest[0] == '.') {
+            rest.remove_prefix(1);
+        }
+        return count_elements<bus_rest, bus_rest>(rest) >= 1 ? Errc::ok : Errc::bad_bus_name;
+    }
+    return count_elements<bus_first, bus_rest>(s) >= (prefix ? 1 : 2) ? Errc::ok : Errc::bad_bus_name;
+}
+
 } // namespace afbus::dbus

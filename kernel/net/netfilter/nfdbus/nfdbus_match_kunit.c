@@ -97,13 +97,25 @@ static void rule_every_key(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, parse_rule(rule, "arg0='a\\'b'"), -EINVAL);
 	KUNIT_ASSERT_EQ(test, parse_rule(rule, "arg0=a\\'b"), 0);
 	expect_ref(test, rule, &rule->args[0].value, "a'b");
+	/* outside quotes a backslash escapes any byte, as in dbus-daemon */
+	KUNIT_ASSERT_EQ(test, parse_rule(rule, "arg0=a\\,b"), 0);
+	expect_ref(test, rule, &rule->args[0].value, "a\\,b");
+	/* N as strtoul(N, &end, 0) reads it: 0x1f is 31 */
+	KUNIT_ASSERT_EQ(test, parse_rule(rule, "arg0x1f=\\\\'x'"), 0);
+	KUNIT_EXPECT_EQ(test, rule->args[0].index, 31);
+	expect_ref(test, rule, &rule->args[0].value, "\\\\x");
+	/* an empty key ends the rule */
+	KUNIT_ASSERT_EQ(test, parse_rule(rule, "type='signal',='x',bogus"), 0);
+	KUNIT_EXPECT_EQ(test, rule->keys, NFDBUS_RULE_TYPE);
 	/* a NUL inside the text is not part of any rule */
 	KUNIT_EXPECT_EQ(test, nfdbus_rule_parse("type='signal'\0", 14, rule),
 			-EINVAL);
 }
 
-/* All 64 argument slots at once, in a rule under 1024 bytes */
-static void rule_all_args(struct kunit *test)
+/* dbus-daemon reads the first 16 key=value pairs of a rule and ignores the
+ * rest: of 64 argument conditions, arg63 down to arg0, arg48 and above count
+ */
+static void rule_token_limit(struct kunit *test)
 {
 	struct nfdbus_rule *rule = alloc_rule(test);
 	char *text = kunit_kzalloc(test, 1100, GFP_KERNEL);
@@ -115,9 +127,10 @@ static void rule_all_args(struct kunit *test)
 				 i == 63 ? "" : ",", i, 'a' + i % 26);
 	KUNIT_ASSERT_LE(test, len, NFDBUS_MAX_RULE_LEN);
 	KUNIT_ASSERT_EQ(test, nfdbus_rule_parse(text, len, rule), 0);
-	KUNIT_ASSERT_EQ(test, rule->nargs, 64);
-	for (i = 0; i < 64; i++)
-		KUNIT_EXPECT_EQ(test, rule->args[i].index, i);
+	KUNIT_ASSERT_EQ(test, rule->nargs, NFDBUS_MAX_RULE_TOKENS);
+	for (i = 0; i < NFDBUS_MAX_RULE_TOKENS; i++)
+		KUNIT_EXPECT_EQ(test, rule->args[i].index,
+				64 - NFDBUS_MAX_RULE_TOKENS + i);
 }
 
 /* 1024 bytes are accepted, 1025 are not */
@@ -141,7 +154,7 @@ static void rule_length_limit(struct kunit *test)
 static struct kunit_case nfdbus_rule_cases[] = {
 	KUNIT_CASE(rule_vectors),
 	KUNIT_CASE(rule_every_key),
-	KUNIT_CASE(rule_all_args),
+	KUNIT_CASE(rule_token_limit),
 	KUNIT_CASE(rule_length_limit),
 	{}
 };

@@ -4,9 +4,10 @@
  *
  * Written from the D-Bus specification ("Match Rules"): comma-separated
  * key=value pairs; a value may be quoted with apostrophes, inside which
- * every byte is literal; outside quotes \' stands for an apostrophe and any
- * other backslash is literal. Where the specification is silent this
- * follows what dbus-daemon accepts, each such place commented.
+ * every byte is literal. Where the specification is silent or dbus-daemon
+ * (1.14, checked by tests/dbus/match_daemon_test.cpp against the real
+ * daemon) accepts more, this follows dbus-daemon, so that a rule means here
+ * what it means there; each such place is commented.
  *
  * The rule is parsed once, when it is installed, into a struct nfdbus_rule
  * that the matcher reads without looking at the text again.
@@ -42,10 +43,16 @@ static const char * const nfdbus_type_names[] = {
 	[NFDBUS_MSG_SIGNAL] = "signal",
 };
 
+/* dbus-daemon's white space between tokens: not \v or \f */
 static bool is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	       c == '\v' || c == '\f';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* what strtoul() skips before a number: all six C-locale spaces */
+static bool is_c_space(char c)
+{
+	return is_space(c) || c == '\v' || c == '\f';
 }
 
 static bool str_is(const char *s, size_t len, const char *lit)
@@ -53,18 +60,26 @@ static bool str_is(const char *s, size_t len, const char *lit)
 	return strlen(lit) == len && !memcmp(s, lit, len);
 }
 
-/* A namespace for arg0namespace: a bus name that may have one element only
- * (dbus-daemon accepts "com" to match every com.* name). Unique names are
- * not namespaces.
+/* A bus name in a rule (sender, destination; arg0namespace with @prefix)
+ * as dbus-daemon checks it, with libdbus's grammar, which is looser than
+ * the specification's for unique names: ':' and dot-separated elements of
+ * [A-Za-z0-9_-] of which only the first may be empty, so ":", ":1" and
+ * ":.1" pass. A well-known name needs two elements, a @prefix one.
  */
-static bool valid_namespace(const char *s, size_t len)
+static bool rule_valid_name(const char *s, size_t len, bool prefix)
 {
+	bool unique = len > 0 && s[0] == ':';
+	unsigned int elements = 0;
 	bool start = true;
-	size_t i;
+	size_t i = unique;
 
 	if (len == 0 || len > NFDBUS_MAX_NAME_LEN)
 		return false;
-	for (i = 0; i < len; i++) {
+	if (unique && len == 1)
+		return true;
+	if (unique && s[1] == '.')
+		i = 2;
+	for (; i < len; i++) {
 		char c = s[i];
 
 		if (c == '.') {
@@ -74,36 +89,69 @@ static bool valid_namespace(const char *s, size_t len)
 			continue;
 		}
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      c == '_' || c == '-' || (!start && c >= '0' && c <= '9')))
+		      c == '_' || c == '-' ||
+		      ((unique || !start) && c >= '0' && c <= '9')))
 			return false;
+		if (start)
+			elements++;
 		start = false;
 	}
-	return !start;
+	return !start && (unique || elements >= (prefix ? 1 : 2));
 }
 
-/* argN, argNpath, arg0namespace: N is 0 to 63 in decimal without leading
- * zeros (dbus-daemon reads it with strtoul and refuses what is left over;
- * we are stricter about "arg00", which no library generates).
- * Returns the index and sets *kind, or -EINVAL.
+/* The value of digit @c in @base, or @base if it is not one */
+static unsigned int digit_value(char c, unsigned int base)
+{
+	unsigned int d = base;
+
+	if (c >= '0' && c <= '9')
+		d = c - '0';
+	else if (c >= 'a' && c <= 'f')
+		d = c - 'a' + 10;
+	else if (c >= 'A' && c <= 'F')
+		d = c - 'A' + 10;
+	return d < base ? d : base;
+}
+
+/* argN, argNpath, arg0namespace. dbus-daemon reads N with
+ * strtoul(N, &end, 0) and so takes what strtoul takes: leading white space
+ * (\v and \f, the only kinds a key can hold), a sign, and 0x (hex) and 0
+ * (octal) prefixes: "arg0x1f", "arg010", "arg+1" and "arg-0" are valid
+ * keys; a negative N other than zero wraps around far above 63.
+ * Returns N and sets *kind, or -EINVAL.
  */
 static int parse_arg_key(const char *key, size_t len, u8 *kind)
 {
-	size_t i = 3;
-	int n = 0;
+	unsigned int base = 10, n = 0;
+	bool negative = false;
+	size_t i = 3, digits;
 
-	if (len < 4 || memcmp(key, "arg", 3))
+	if (len < 3 || memcmp(key, "arg", 3))
 		return -EINVAL;
-	if (key[i] == '0' && len > 4 && key[4] >= '0' && key[4] <= '9')
-		return -EINVAL;
-	while (i < len && key[i] >= '0' && key[i] <= '9' && i < 6)
-		n = n * 10 + (key[i++] - '0');
-	if (i == 3 || n >= NFDBUS_MAX_MATCH_ARGS)
+	while (i < len && is_c_space(key[i]))
+		i++;
+	if (i < len && (key[i] == '+' || key[i] == '-'))
+		negative = key[i++] == '-';
+	if (i < len && key[i] == '0') {
+		base = 8;
+		if (i + 2 < len && (key[i + 1] == 'x' || key[i + 1] == 'X') &&
+		    digit_value(key[i + 2], 16) < 16) {
+			base = 16;
+			i += 2;
+		}
+	}
+	for (digits = i; i < len && digit_value(key[i], base) < base; i++) {
+		/* past 63 it is refused anyway: stop growing */
+		if (n < NFDBUS_MAX_MATCH_ARGS)
+			n = n * base + digit_value(key[i], base);
+	}
+	if (i == digits || n >= NFDBUS_MAX_MATCH_ARGS || (negative && n))
 		return -EINVAL;
 	if (i == len)
 		*kind = NFDBUS_ARG_STRING;
 	else if (str_is(key + i, len - i, "path"))
 		*kind = NFDBUS_ARG_PATH;
-	else if (n == 0 && str_is(key + i, len - i, "namespace"))
+	else if (str_is(key, len, "arg0namespace")) /* not "arg00namespace" */
 		*kind = NFDBUS_ARG_NAMESPACE;
 	else
 		return -EINVAL;
@@ -139,7 +187,7 @@ static int set_key(struct nfdbus_rule *rule, u16 key,
 		return -EINVAL;
 	case NFDBUS_RULE_SENDER:
 		rule->sender = *ref;
-		return nfdbus_valid_bus_name(v, len) ? 0 : -EINVAL;
+		return rule_valid_name(v, len, false) ? 0 : -EINVAL;
 	case NFDBUS_RULE_INTERFACE:
 		rule->interface = *ref;
 		return nfdbus_valid_interface(v, len) ? 0 : -EINVAL;
@@ -152,7 +200,7 @@ static int set_key(struct nfdbus_rule *rule, u16 key,
 		return nfdbus_valid_object_path(v, len) ? 0 : -EINVAL;
 	case NFDBUS_RULE_DESTINATION:
 		rule->destination = *ref;
-		return nfdbus_valid_bus_name(v, len) ? 0 : -EINVAL;
+		return rule_valid_name(v, len, false) ? 0 : -EINVAL;
 	case NFDBUS_RULE_EAVESDROP:
 		if (str_is(v, len, "true"))
 			rule->eavesdrop = true;
@@ -176,7 +224,7 @@ static int add_arg(struct nfdbus_rule *rule, int index, u8 kind,
 	for (i = 0; i < rule->nargs && rule->args[i].index <= index; i++)
 		if (rule->args[i].index == index)
 			return -EINVAL;
-	if (kind == NFDBUS_ARG_NAMESPACE && !valid_namespace(v, ref->len))
+	if (kind == NFDBUS_ARG_NAMESPACE && !rule_valid_name(v, ref->len, true))
 		return -EINVAL;
 	for (j = rule->nargs; j > i; j--)
 		rule->args[j] = rule->args[j - 1];
@@ -187,9 +235,12 @@ static int add_arg(struct nfdbus_rule *rule, int index, u8 kind,
 	return 0;
 }
 
-/* Decode the value at text[*pos] up to an unquoted comma or the end, into
- * rule->text. Returns 0 and the reference, or -EINVAL for an unterminated
- * quote.
+/* Decode the value at text[*pos] up to an unquoted, unescaped comma or the
+ * end, into rule->text. Inside apostrophes every byte is literal. Outside,
+ * as in dbus-daemon, a backslash escapes the next byte: \' is an
+ * apostrophe, any other pair is kept whole (so "\," does not end the value
+ * and "\\" is two backslashes), and a backslash at the end is kept.
+ * Returns 0 and the reference, or -EINVAL for an unterminated quote.
  */
 static int decode_value(const char *text, size_t len, size_t *pos,
 			struct nfdbus_rule *rule, struct nfdbus_rule_ref *ref)
@@ -210,16 +261,19 @@ static int decode_value(const char *text, size_t len, size_t *pos,
 			quoted = true;
 		} else if (c == ',') {
 			break;
-		} else if (c == '\\' && i + 1 < len && text[i + 1] == '\'') {
-			rule->text[out++] = '\'';
-			i++;
+		} else if (c == '\\' && i + 1 < len) {
+			if (text[++i] != '\'')
+				rule->text[out++] = '\\';
+			rule->text[out++] = text[i];
 		} else {
 			rule->text[out++] = c;
 		}
 	}
 	if (quoted)
 		return -EINVAL;
-	/* every decoded byte comes from at least one input byte */
+	/* every decoded byte comes from at least one input byte, and the
+	 * NUL from the key's '='
+	 */
 	rule->text[out] = '\0';
 	ref->len = out - ref->off;
 	rule->text_len = out + 1;
@@ -236,14 +290,19 @@ static int decode_value(const char *text, size_t len, size_t *pos,
  * Accepts the keys type, sender, interface, member, path, path_namespace,
  * destination, eavesdrop, arg0 to arg63, arg0path to arg63path and
  * arg0namespace, each at most once (eavesdrop excepted, as in dbus-daemon),
- * and checks each value's grammar. Whitespace before a key is skipped. An
- * empty rule matches every message.
+ * and checks each value's grammar. White space (space, tab, CR, LF) may
+ * come before a key and on either side of its '='. An empty rule matches
+ * every message. As in dbus-daemon, an empty key ends the rule ("='x'" is
+ * the empty rule, "type='signal',='x',bogus" is type='signal'), and only
+ * the first NFDBUS_MAX_RULE_TOKENS key=value pairs are read: the rest of
+ * the text is ignored.
  *
  * Return: 0, -EMSGSIZE if @len exceeds 1024, -EINVAL if the rule is
  * malformed or has an unknown key or a bad value.
  */
 int nfdbus_rule_parse(const char *text, size_t len, struct nfdbus_rule *rule)
 {
+	unsigned int tokens;
 	size_t pos = 0;
 
 	memset(rule, 0, offsetof(struct nfdbus_rule, text));
@@ -253,7 +312,7 @@ int nfdbus_rule_parse(const char *text, size_t len, struct nfdbus_rule *rule)
 	if (memchr(text, 0, len))
 		return -EINVAL;
 
-	while (pos < len) {
+	for (tokens = 0; tokens < NFDBUS_MAX_RULE_TOKENS && pos < len; tokens++) {
 		struct nfdbus_rule_ref ref;
 		size_t key, key_len, i;
 		u16 bit = 0;
@@ -262,14 +321,17 @@ int nfdbus_rule_parse(const char *text, size_t len, struct nfdbus_rule *rule)
 
 		while (pos < len && is_space(text[pos]))
 			pos++;
-		if (pos == len)
-			break;
 		key = pos;
-		while (pos < len && text[pos] != '=' && text[pos] != ',')
+		while (pos < len && text[pos] != '=' && !is_space(text[pos]))
 			pos++;
-		if (pos == len || text[pos] != '=' || pos == key)
-			return -EINVAL;
 		key_len = pos - key;
+		while (pos < len && is_space(text[pos]))
+			pos++;
+		/* dbus-daemon stops at an empty key and ignores the rest */
+		if (!key_len)
+			break;
+		if (pos == len || text[pos] != '=')
+			return -EINVAL;
 		pos++;
 		err = decode_value(text, len, &pos, rule, &ref);
 		if (err)

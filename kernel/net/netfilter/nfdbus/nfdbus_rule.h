@@ -11,6 +11,8 @@
 
 /* The reference implementation's limit on the text of one rule */
 #define NFDBUS_MAX_RULE_LEN	1024
+/* dbus-daemon reads this many key=value pairs and ignores the rest */
+#define NFDBUS_MAX_RULE_TOKENS	16
 
 /* Keys present in a rule, bits of nfdbus_rule.keys */
 enum nfdbus_rule_key {

@@ -30,6 +30,9 @@ namespace afbus::dbus {
 inline constexpr std::size_t max_match_rule_length = 1024;
 // argN: N is 0..63.
 inline constexpr std::size_t max_match_args = 64;
+// dbus-daemon reads at most this many key=value pairs of a rule and
+// ignores the rest of its text.
+inline constexpr std::size_t max_match_rule_tokens = 16;
 
 // The first 64 arguments of a body as matching sees them: the type code of
 // each, and the text of those that are strings, object paths or signatures.
@@ -85,10 +88,17 @@ struct MatchRule {
 
 bool operator==(const MatchArg &a, const MatchArg &b) noexcept;
 
-// Parses a rule in dbus-daemon's syntax: comma-separated key='value'
-// pairs; values may be quoted with apostrophes (inside quotes everything is
-// literal), and outside quotes \' is an apostrophe. Errc::bad_match_rule
-// for unknown or repeated keys, invalid values, more than 1024 bytes.
+// Parses a rule exactly as dbus-daemon (1.14) does: comma-separated
+// key=value pairs, white space (space, tab, CR, LF) before keys and around
+// '='; values may be quoted with apostrophes (inside quotes everything is
+// literal); outside quotes a backslash escapes the next byte (\' is an
+// apostrophe, other pairs stay as they are). dbus-daemon's quirks are kept:
+// an empty key ends the rule ("='x'" is the empty rule), only the first
+// max_match_rule_tokens pairs are read, N in argN is read as strtoul()
+// reads it ("arg0x1" is arg1), and unique names in sender=, destination=
+// and arg0namespace= follow libdbus's looser grammar (":1" is valid).
+// Errc::bad_match_rule for unknown or repeated keys, invalid values, more
+// than 1024 bytes. Documentation/userspace-api/dbus-wire.rst has the rules.
 std::expected<MatchRule, Errc> parse_match_rule(std::string_view text);
 
 // The arguments of @msg that argN, argNpath and arg0namespace look at.

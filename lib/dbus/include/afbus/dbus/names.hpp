@@ -39,6 +39,14 @@ Errc validate_bus_name(std::string_view s) noexcept;
 // that one element is enough (dbus-daemon accepts "com" as a namespace).
 Errc validate_bus_namespace(std::string_view s) noexcept;
 
+// The bus names of match rules (sender=, destination=, and with @prefix
+// arg0namespace=) as dbus-daemon checks them, with libdbus's looser
+// grammar: a unique name is ':' and dot-separated elements of
+// [A-Za-z0-9_-] of which only the first may be empty (":", ":1" and ":.1"
+// pass); a well-known name is as for validate_bus_name(), except that with
+// @prefix one element is enough. At most 255 bytes.
+Errc validate_match_bus_name(std::string_view s, bool prefix) noexcept;
+
 // A sequence of complete types (possibly empty), at most 255 bytes, with at
 // most 32 nested arrays and 32 nested structs (dict entries count as
 // structs), dict entries only as array elements with a basic key.
