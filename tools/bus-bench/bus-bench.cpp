@@ -395,8 +395,8 @@ int run(const Options &o)
         started.push_back(start_bus(spec, dir, addresses));
     }
     if (!o.afbusd.empty() && o.afbus) {
-        auto [afbus, legacy] = start_afbusd_bus(o.afbusd, dir);
-        started.push_back(std::move(afbus));
+        auto [master, legacy] = start_afbusd_bus(o.afbusd, dir);
+        started.push_back(std::move(master));
         started.push_back(std::move(legacy));
     } else if (!o.afbusd.empty()) {
         started.push_back(start_afbusd(o.afbusd, dir));

@@ -5,7 +5,6 @@
 #include <afbus/dbus/reader.hpp>
 #include <linux/bus.h>
 
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -14,8 +13,10 @@
 #include <exception>
 #include <fstream>
 #include <iterator>
+#include <span>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace bus_bench {
 namespace {
@@ -115,6 +116,8 @@ public:
             ++reported_;
             return true;
         }
+        // The answer to Stop must be out before the service exits.
+        wait_until([this] { return conn_->queued_outgoing() == 0; }, "answering Stop");
         return false;
     }
 
@@ -327,9 +330,9 @@ std::pair<std::unique_ptr<DbusBus>, std::unique_ptr<DbusBus>> start_afbusd_bus(c
     if (!probe.valid()) {
         fail_errno("--afbus: this kernel has no AF_BUS (socket(AF_BUS))");
     }
-    const std::string afbus = "afbus:path=" + escape_address_value(dir.path() + "/afbusd.bus");
+    const std::string bus = "afbus:path=" + escape_address_value(dir.path() + "/afbusd.bus");
     const std::string legacy = "unix:path=" + escape_address_value(dir.path() + "/afbusd-legacy.sock");
-    auto master = spawn_afbusd("afbus", {program, "--address", afbus, "--address", legacy, "--foreground"}, afbus);
+    auto master = spawn_afbusd("afbus", {program, "--address", bus, "--address", legacy, "--foreground"}, bus);
     auto unix_side = std::make_unique<DbusBus>("legacy", legacy);
     return {std::move(master), std::move(unix_side)};
 }
