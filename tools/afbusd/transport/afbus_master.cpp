@@ -59,11 +59,17 @@ AfbusMaster::~AfbusMaster()
 
 std::expected<std::string, std::string> AfbusMaster::listen(std::string_view address)
 {
+    // The first afbus:path= entry of the list.
     const auto list = dbus::parse_address(address);
-    const auto target = list && list->size() == 1 ? dbus::connect_target(list->front())
-                                                  : std::unexpected{dbus::Errc::bad_address};
-    if (!target || target->kind != dbus::ConnectTarget::Kind::afbus_path) {
-        return std::unexpected{"not an afbus:path= address: \"" + std::string{address} + "\""};
+    std::optional<dbus::ConnectTarget> target;
+    for (const dbus::Address &a : list ? *list : std::vector<dbus::Address>{}) {
+        if (auto t = dbus::connect_target(a); t && t->kind == dbus::ConnectTarget::Kind::afbus_path) {
+            target = std::move(*t);
+            break;
+        }
+    }
+    if (!target) {
+        return std::unexpected{"no afbus:path= entry in \"" + std::string{address} + "\""};
     }
     path_ = afbus::BusPath{.name = target->path, .abstract = false};
     auto m = afbus::BusMaster::create(path_, afbus::bus_proto_dbus);
