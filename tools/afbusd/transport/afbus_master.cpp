@@ -264,23 +264,25 @@ void AfbusMaster::forget(std::uint64_t address)
 
 void AfbusMaster::match_added(bus::PeerId id, const dbus::MatchRule &rule)
 {
-    if (!nfdbus_ || handle_of(id) == nullptr) {
-        return;
-    }
-    if (const auto r = nfdbus_->add_match(path_, peer_address(id), rule.to_string()); !r) {
-        log(LogLevel::warning, "nfdbus: cannot install match rule ", rule.to_string(), " for ", id, ": ",
-            r.error().message(), " ", nfdbus_->last_error());
-    }
+    mirror_match(id, rule, true);
 }
 
 void AfbusMaster::match_removed(bus::PeerId id, const dbus::MatchRule &rule)
 {
+    mirror_match(id, rule, false);
+}
+
+void AfbusMaster::mirror_match(bus::PeerId id, const dbus::MatchRule &rule, bool add)
+{
     if (!nfdbus_ || handle_of(id) == nullptr) {
         return;
     }
-    if (const auto r = nfdbus_->remove_match(path_, peer_address(id), rule.to_string()); !r) {
-        log(LogLevel::warning, "nfdbus: cannot remove match rule ", rule.to_string(), " for ", id, ": ",
-            r.error().message(), " ", nfdbus_->last_error());
+    const std::string text = rule.to_string();
+    const auto r = add ? nfdbus_->add_match(path_, peer_address(id), text)
+                       : nfdbus_->remove_match(path_, peer_address(id), text);
+    if (!r) {
+        log(LogLevel::warning, "nfdbus: cannot ", add ? "install" : "remove", " match rule ", text, " for ", id,
+            ": ", r.error().message(), " ", nfdbus_->last_error());
     }
 }
 

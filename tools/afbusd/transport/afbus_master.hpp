@@ -82,6 +82,8 @@ private:
     afbus::Result<afbus::PeerHandle> accept_own(std::uint64_t address);
     [[nodiscard]] const afbus::PeerHandle *handle_of(bus::PeerId id) const;
     std::uint64_t name_address(std::string_view name);
+    // nfdbus ADD_MATCH (@add) or REMOVE_MATCH for connection @id.
+    void mirror_match(bus::PeerId id, const afbus::dbus::MatchRule &rule, bool add);
     void push_policy();
 
     EventLoop *loop_;

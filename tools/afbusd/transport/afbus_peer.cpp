@@ -7,7 +7,6 @@
 
 #include <afbus/dbus/message.hpp>
 
-#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -41,9 +40,9 @@ bool is_hello(const dbus::Message &m) noexcept
 } // namespace
 
 AfbusPeer::AfbusPeer(AfbusMaster &master, afbus::PeerHandle handle, std::uint64_t address)
-    : master_{&master}, handle_{std::move(handle)}, address_{address}, creds_{handle_credentials(handle_)},
-      sasl_{dbus::SaslServer::Options{.peer_uid = creds_.uid, .unix_fd_supported = true, .guid = master.guid()}},
-      out_{master.limits().max_queued_bytes}
+    : AfbusEndpoint{master.loop(), master.limits()}, master_{&master}, handle_{std::move(handle)},
+      address_{address}, creds_{handle_credentials(handle_)},
+      sasl_{dbus::SaslServer::Options{.peer_uid = creds_.uid, .unix_fd_supported = true, .guid = master.guid()}}
 {
 }
 
@@ -57,12 +56,12 @@ int AfbusPeer::start()
     if (creds_.uid == static_cast<uid_t>(-1)) {
         return -EPERM; // no SO_PEERCRED: EXTERNAL cannot work
     }
-    return master_->loop().add(handle_.fd(), EPOLLIN, *this);
+    return watch();
 }
 
 void AfbusPeer::check_auth_deadline(std::chrono::steady_clock::time_point now)
 {
-    if (!authenticated_ && !closed() && now - accepted_ > master_->limits().auth_timeout) {
+    if (!authenticated_ && !closed() && now - accepted_ > limits().auth_timeout) {
         fail("authentication timed out");
     }
 }
@@ -87,11 +86,10 @@ void AfbusPeer::close() noexcept
 void AfbusPeer::shutdown() noexcept
 {
     if (handle_.valid()) {
-        master_->loop().remove(handle_.fd());
+        unwatch();
         master_->forget(address_);
         handle_ = afbus::PeerHandle{}; // closes it
     }
-    out_.clear();
 }
 
 void AfbusPeer::fail(std::string_view why)
@@ -108,45 +106,14 @@ void AfbusPeer::fail(std::string_view why)
     shutdown();
 }
 
-void AfbusPeer::handle(std::uint32_t events)
+void AfbusPeer::on_receive_error(std::error_code e)
 {
-    if (closed()) {
-        return;
-    }
-    if ((events & EPOLLOUT) != 0) {
-        switch (out_.flush(handle_)) {
-        case DatagramQueue::Status::done: watch_output(false); break;
-        case DatagramQueue::Status::broken: out_.clear(); watch_output(false); break;
-        default: break;
-        }
-    }
-    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
-        receive();
-    }
+    fail(e == std::errc::connection_reset ? "end of stream" : e.message());
 }
 
-void AfbusPeer::receive()
+bool AfbusPeer::on_datagram(afbus::Datagram &d)
 {
-    std::size_t budget = master_->limits().read_budget;
-    while (budget > 0 && !closed()) {
-        auto d = handle_.receive(MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-        if (!d) {
-            if (d.error() != std::errc::resource_unavailable_try_again) {
-                fail(d.error() == std::errc::connection_reset ? "end of stream" : d.error().message());
-            }
-            return;
-        }
-        budget -= std::min(budget, d->data.size() + 1);
-        if (!authenticated_) {
-            if (!authenticate(*d)) {
-                return;
-            }
-            continue;
-        }
-        if (!on_message(*d)) {
-            return;
-        }
-    }
+    return authenticated_ ? on_message(d) : authenticate(d);
 }
 
 // One datagram of SASL: whole lines only (afbus.rst), no fds.
@@ -185,8 +152,7 @@ bool AfbusPeer::authenticate(const afbus::Datagram &d)
 
 bool AfbusPeer::on_message(afbus::Datagram &d)
 {
-    const Limits &limits = master_->limits();
-    if (d.data.size() > limits.max_message_size) {
+    if (d.data.size() > limits().max_message_size) {
         fail("oversized message");
         return false;
     }
@@ -195,7 +161,7 @@ bool AfbusPeer::on_message(afbus::Datagram &d)
         fail(std::string{"invalid message: "} + dbus::make_error_code(msg.error()).message());
         return false;
     }
-    if (msg->header.unix_fds != d.fds.size() || d.fds.size() > limits.max_message_fds) {
+    if (msg->header.unix_fds != d.fds.size() || d.fds.size() > limits().max_message_fds) {
         fail("the message's unix fds do not match UNIX_FDS");
         return false;
     }
@@ -231,30 +197,12 @@ bool AfbusPeer::send(bus::OutMessage m)
             return proxy->send_into_bus(address_, std::move(m));
         }
     }
-    switch (out_.send(handle_, std::nullopt, std::move(m))) {
-    case DatagramQueue::Status::done: return true;
-    case DatagramQueue::Status::blocked: watch_output(true); return true;
-    case DatagramQueue::Status::full:
+    if (!send_datagram(std::nullopt, std::move(m))) {
         log(LogLevel::warning, "AF_BUS peer ", afbus::bus_client(address_), " (pid ", creds_.pid,
-            ") does not read: outgoing queue over ", master_->limits().max_queued_bytes, " bytes");
+            ") does not read: outgoing queue over ", limits().max_queued_bytes, " bytes");
         return false;
-    case DatagramQueue::Status::broken:
-        // The peer is gone; the handle's read side reports it.
-        return true;
     }
     return true;
-}
-
-void AfbusPeer::watch_output(bool on)
-{
-    if (on == watching_output_ || closed()) {
-        return;
-    }
-    watching_output_ = on;
-    if (master_->loop().modify(handle_.fd(), on ? EPOLLIN | EPOLLOUT : EPOLLIN, *this) != 0) {
-        log(LogLevel::warning, "epoll_ctl failed; closing an AF_BUS peer");
-        shutdown();
-    }
 }
 
 } // namespace afbusd::transport

@@ -13,9 +13,7 @@
 #define AFBUSD_TRANSPORT_AFBUS_PEER_HPP
 
 #include "../bus/link.hpp"
-#include "datagram_queue.hpp"
-#include "event_loop.hpp"
-#include "limits.hpp"
+#include "afbus_endpoint.hpp"
 
 #include <afbus/dbus/sasl.hpp>
 #include <afbus/socket.hpp>
@@ -28,7 +26,7 @@ namespace afbusd::transport {
 
 class AfbusMaster;
 
-class AfbusPeer final : public Handler, public bus::Link {
+class AfbusPeer final : public AfbusEndpoint, public bus::Link {
 public:
     AfbusPeer(AfbusMaster &master, afbus::PeerHandle handle, std::uint64_t address);
     AfbusPeer(const AfbusPeer &) = delete;
@@ -53,27 +51,24 @@ public:
     void close() noexcept override;
     [[nodiscard]] bus::PeerId bus_address() const noexcept override { return afbus::bus_client(address_); }
 
-    void handle(std::uint32_t events) override;
-
 private:
-    void receive();
+    [[nodiscard]] const afbus::BusSocket &socket() const noexcept override { return handle_; }
+    bool on_datagram(afbus::Datagram &d) override;
+    void on_receive_error(std::error_code e) override;
+    void shutdown() noexcept override;
     bool authenticate(const afbus::Datagram &d);
     bool on_message(afbus::Datagram &d);
     void fail(std::string_view why);
-    void shutdown() noexcept;
-    void watch_output(bool on);
 
     AfbusMaster *master_;
     afbus::PeerHandle handle_;
     std::uint64_t address_; // its prefix-0 address
     bus::Credentials creds_;
     afbus::dbus::SaslServer sasl_;
-    DatagramQueue out_;
     bus::PeerId peer_ = 0;
     std::chrono::steady_clock::time_point accepted_ = std::chrono::steady_clock::now();
     bool authenticated_ = false;
     bool joined_ = false;
-    bool watching_output_ = false;
     bool bus_knows_ = false;
 };
 

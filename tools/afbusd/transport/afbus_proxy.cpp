@@ -6,9 +6,6 @@
 
 #include <afbus/dbus/message.hpp>
 
-#include <sys/epoll.h>
-#include <sys/socket.h>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,8 +20,8 @@ namespace dbus = afbus::dbus;
 
 LegacyProxy::LegacyProxy(AfbusMaster &master, bus::Link &legacy, afbus::BusSocket sock, afbus::PeerHandle handle,
                          std::uint64_t address)
-    : master_{&master}, legacy_{&legacy}, creds_{legacy.credentials()}, sock_{std::move(sock)},
-      handle_{std::move(handle)}, address_{address}, out_{master.limits().max_queued_bytes}
+    : AfbusEndpoint{master.loop(), master.limits()}, master_{&master}, legacy_{&legacy},
+      creds_{legacy.credentials()}, sock_{std::move(sock)}, handle_{std::move(handle)}, address_{address}
 {
 }
 
@@ -35,7 +32,7 @@ LegacyProxy::~LegacyProxy()
 
 int LegacyProxy::start()
 {
-    return master_->loop().add(sock_.fd(), EPOLLIN, *this);
+    return watch();
 }
 
 bool LegacyProxy::unix_fds() const noexcept
@@ -86,12 +83,11 @@ void LegacyProxy::detach() noexcept
 void LegacyProxy::shutdown() noexcept
 {
     if (sock_.valid()) {
-        master_->loop().remove(sock_.fd());
+        unwatch();
         master_->forget(address_);
         sock_ = afbus::BusSocket{}; // closes both ends: the kernel frees
         handle_ = afbus::PeerHandle{}; // the address and the names' addresses
     }
-    out_.clear();
 }
 
 // The kernel's side broke (the bus is going away) or the legacy client
@@ -118,64 +114,32 @@ bool LegacyProxy::send_into_bus(std::uint64_t destination, bus::OutMessage m)
     if (closed()) {
         return false;
     }
-    switch (out_.send(sock_, destination, std::move(m))) {
-    case DatagramQueue::Status::done: return true;
-    case DatagramQueue::Status::blocked: watch_output(true); return true;
-    case DatagramQueue::Status::full:
+    if (!send_datagram(destination, std::move(m))) {
         log(LogLevel::warning, "AF_BUS peer ", afbus::bus_client(destination),
             " does not read: the proxy's queue for it is full");
         return false;
-    case DatagramQueue::Status::broken: return true; // the read side reports it
     }
     return true;
 }
 
-void LegacyProxy::handle(std::uint32_t events)
+void LegacyProxy::on_receive_error(std::error_code e)
 {
-    if (closed()) {
-        return;
-    }
-    if ((events & EPOLLOUT) != 0) {
-        switch (out_.flush(sock_)) {
-        case DatagramQueue::Status::done: watch_output(false); break;
-        case DatagramQueue::Status::broken: out_.clear(); watch_output(false); break;
-        default: break;
-        }
-    }
-    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
-        receive();
-    }
-}
-
-void LegacyProxy::receive()
-{
-    std::size_t budget = master_->limits().read_budget;
-    while (budget > 0 && !closed()) {
-        auto d = sock_.receive(MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-        if (!d) {
-            if (d.error() != std::errc::resource_unavailable_try_again) {
-                fail(d.error() == std::errc::connection_reset ? "the bus is gone" : d.error().message());
-            }
-            return;
-        }
-        budget -= std::min(budget, d->data.size() + 1);
-        pass_on(*d);
-    }
+    fail(e == std::errc::connection_reset ? "the bus is gone" : e.message());
 }
 
 // A message an AF_BUS peer sent to the legacy client (or a signal nfdbus
 // let through for its rules). nfdbus parsed it already; it is parsed again
 // here because the client must never get what the broker would not send.
-void LegacyProxy::pass_on(afbus::Datagram &d)
+bool LegacyProxy::on_datagram(afbus::Datagram &d)
 {
     const auto msg = dbus::parse_message(d.data);
     if (!msg || msg->header.unix_fds != d.fds.size()) {
         log(LogLevel::info, "proxy of ", peer_, ": dropping an invalid message from AF_BUS address ", d.sender);
-        return;
+        return true;
     }
     if (!d.fds.empty() && !unix_fds()) {
         log(LogLevel::debug, "proxy of ", peer_, ": dropping a message with fds (the client takes none)");
-        return;
+        return true;
     }
     const dbus::Header &h = msg->header;
     const bool from_peer = afbus::bus_prefix(d.sender) == 0 && d.sender != afbus::bus_master_address;
@@ -184,7 +148,7 @@ void LegacyProxy::pass_on(afbus::Datagram &d)
         !master_->bus().reply_passed(peer_, h.reply_serial, sender)) {
         // dbus-daemon's rule: only replies to calls the client made.
         log(LogLevel::debug, "proxy of ", peer_, ": dropping an unexpected reply");
-        return;
+        return true;
     }
     // The kernel says who sent it: SENDER must say the same (nfdbus's
     // strict mode guarantees it when loaded; this does without it).
@@ -194,7 +158,7 @@ void LegacyProxy::pass_on(afbus::Datagram &d)
         dbus::Header fixed = h;
         fixed.sender = unique;
         if (dbus::build_message(*bytes, fixed, msg->order, msg->body) != dbus::Errc::ok) {
-            return;
+            return true;
         }
     } else {
         *bytes = std::move(d.data);
@@ -210,21 +174,9 @@ void LegacyProxy::pass_on(afbus::Datagram &d)
     ++master_->bus().stats().from_kernel;
     if (!send(bus::OutMessage{std::move(bytes), std::move(fds), 0})) {
         fail("the client does not read");
+        return false;
     }
-}
-
-void LegacyProxy::watch_output(bool on)
-{
-    if (on == watching_output_ || closed()) {
-        return;
-    }
-    watching_output_ = on;
-    if (master_->loop().modify(sock_.fd(), on ? EPOLLIN | EPOLLOUT : EPOLLIN, *this) != 0) {
-        // Not fail(): this runs inside the bus's deliveries; retire()
-        // tells the bus.
-        log(LogLevel::warning, "epoll_ctl failed on a proxy socket");
-        shutdown();
-    }
+    return true;
 }
 
 } // namespace afbusd::transport

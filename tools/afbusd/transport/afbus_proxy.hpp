@@ -17,8 +17,7 @@
 #define AFBUSD_TRANSPORT_AFBUS_PROXY_HPP
 
 #include "../bus/link.hpp"
-#include "datagram_queue.hpp"
-#include "event_loop.hpp"
+#include "afbus_endpoint.hpp"
 
 #include <afbus/socket.hpp>
 
@@ -29,7 +28,7 @@ namespace afbusd::transport {
 
 class AfbusMaster;
 
-class LegacyProxy final : public Handler, public bus::Link {
+class LegacyProxy final : public AfbusEndpoint, public bus::Link {
 public:
     // @legacy: the client's own Link (its UnixConnection); @sock the proxy
     // socket, @handle the master's handle for it, already joined.
@@ -63,14 +62,12 @@ public:
     void close() noexcept override;
     [[nodiscard]] bus::PeerId bus_address() const noexcept override { return afbus::bus_client(address_); }
 
-    void handle(std::uint32_t events) override;
-
 private:
-    void receive();
-    void pass_on(afbus::Datagram &d);
+    [[nodiscard]] const afbus::BusSocket &socket() const noexcept override { return sock_; }
+    bool on_datagram(afbus::Datagram &d) override;
+    void on_receive_error(std::error_code e) override;
+    void shutdown() noexcept override;
     void fail(std::string_view why);
-    void shutdown() noexcept;
-    void watch_output(bool on);
 
     AfbusMaster *master_;
     bus::Link *legacy_;
@@ -78,9 +75,7 @@ private:
     afbus::BusSocket sock_;
     afbus::PeerHandle handle_;
     std::uint64_t address_;
-    DatagramQueue out_;
     bus::PeerId peer_ = 0;
-    bool watching_output_ = false;
     bool bus_knows_ = false;
 };
 
