@@ -280,18 +280,28 @@ dbus::Header signal_header(std::string_view member)
                         .member = member};
 }
 
-#define START_AFBUSD(bus)                                                                                            \
-    if (!have_af_bus()) {                                                                                            \
-        GTEST_SKIP() << "the running kernel has no AF_BUS";                                                          \
-    }                                                                                                                \
-    Afbusd bus;                                                                                                      \
-    ASSERT_TRUE(bus.ok()) << "afbusd did not start"
+// Each test on an afbusd of its own; skipped without AF_BUS.
+class AfbusdGuest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (!have_af_bus()) {
+            GTEST_SKIP() << "the running kernel has no AF_BUS";
+        }
+        bus_ = std::make_unique<Afbusd>();
+        ASSERT_TRUE(bus_->ok()) << "afbusd did not start";
+    }
 
-TEST(AfbusdGuest, PeerToPeerCallsBypassTheBroker)
+    [[nodiscard]] Afbusd &bus() const { return *bus_; }
+
+private:
+    std::unique_ptr<Afbusd> bus_;
+};
+
+TEST_F(AfbusdGuest, PeerToPeerCallsBypassTheBroker)
 {
-    START_AFBUSD(bus);
-    auto service_conn = open(bus.afbus_address());
-    auto caller = open(bus.afbus_address());
+    auto service_conn = open(bus().afbus_address());
+    auto caller = open(bus().afbus_address());
     ASSERT_TRUE(service_conn && caller);
     EXPECT_EQ(caller->unique_name(), ":1." + std::to_string(bus_client(caller->bus_address())));
     ASSERT_EQ(service_conn->request_name("org.afbus.Echo").value_or(NameReply::exists), NameReply::primary_owner);
@@ -315,13 +325,12 @@ TEST(AfbusdGuest, PeerToPeerCallsBypassTheBroker)
     EXPECT_EQ(service.calls(), 3);
 }
 
-TEST(AfbusdGuest, SignalsReachExactlyTheMatchingSubscribers)
+TEST_F(AfbusdGuest, SignalsReachExactlyTheMatchingSubscribers)
 {
-    START_AFBUSD(bus);
-    auto emitter = open(bus.afbus_address());
-    auto ping_only = open(bus.afbus_address());
-    auto other_only = open(bus.afbus_address());
-    auto fence_only = open(bus.afbus_address());
+    auto emitter = open(bus().afbus_address());
+    auto ping_only = open(bus().afbus_address());
+    auto other_only = open(bus().afbus_address());
+    auto fence_only = open(bus().afbus_address());
     ASSERT_TRUE(emitter && ping_only && other_only && fence_only);
     struct Seen {
         std::vector<std::string> members;
@@ -347,7 +356,7 @@ TEST(AfbusdGuest, SignalsReachExactlyTheMatchingSubscribers)
     }
     std::optional<NfdbusStats> kernel_before;
     auto nl = Nfdbus::open();
-    const BusPath path = bus.bus_path();
+    const BusPath path = bus().bus_path();
     if (nl) {
         kernel_before = nl->stats(path).value_or(NfdbusStats{});
     }
@@ -373,31 +382,29 @@ TEST(AfbusdGuest, SignalsReachExactlyTheMatchingSubscribers)
     }
 }
 
-TEST(AfbusdGuest, LegacyToolsCallAnAfbusService)
+TEST_F(AfbusdGuest, LegacyToolsCallAnAfbusService)
 {
-    START_AFBUSD(bus);
-    auto service_conn = open(bus.afbus_address());
+    auto service_conn = open(bus().afbus_address());
     ASSERT_TRUE(service_conn);
     ASSERT_EQ(service_conn->request_name("org.afbus.Echo").value_or(NameReply::exists), NameReply::primary_owner);
     Service service{std::move(service_conn)};
     service.run_in_thread();
 
-    const Ran send = run({"dbus-send", "--bus=" + bus.unix_address(), "--print-reply", "--dest=org.afbus.Echo",
+    const Ran send = run({"dbus-send", "--bus=" + bus().unix_address(), "--print-reply", "--dest=org.afbus.Echo",
                           "/org/afbus/Test", "org.afbus.Test.Echo", "string:from-dbus-send"});
     EXPECT_EQ(send.status, 0) << send.out;
     EXPECT_NE(send.out.find("string \"from-dbus-send\""), std::string::npos) << send.out;
-    const Ran gdbus = run({"gdbus", "call", "--address", bus.unix_address(), "--dest", "org.afbus.Echo",
+    const Ran gdbus = run({"gdbus", "call", "--address", bus().unix_address(), "--dest", "org.afbus.Echo",
                            "--object-path", "/org/afbus/Test", "--method", "org.afbus.Test.Echo", "from-gdbus"});
     EXPECT_EQ(gdbus.status, 0) << gdbus.out;
     EXPECT_NE(gdbus.out.find("('from-gdbus',)"), std::string::npos) << gdbus.out;
     EXPECT_EQ(service.calls(), 2);
 }
 
-TEST(AfbusdGuest, LegacyAndAfbusClientsTalkBothWays)
+TEST_F(AfbusdGuest, LegacyAndAfbusClientsTalkBothWays)
 {
-    START_AFBUSD(bus);
-    auto legacy_conn = open(bus.unix_address());
-    auto afbus_conn = open(bus.afbus_address());
+    auto legacy_conn = open(bus().unix_address());
+    auto afbus_conn = open(bus().afbus_address());
     ASSERT_TRUE(legacy_conn && afbus_conn);
     ASSERT_EQ(legacy_conn->transport(), Connection::Transport::unix_stream);
     // The legacy client's unique name is its proxy's address on the bus.
@@ -428,7 +435,7 @@ TEST(AfbusdGuest, LegacyAndAfbusClientsTalkBothWays)
     EXPECT_GT(stats(*afbus_conn).at("MessagesFromKernel"), before.at("MessagesFromKernel"));
 
     // A dbus-send signal reaches the AF_BUS subscriber too.
-    const Ran send = run({"dbus-send", "--bus=" + bus.unix_address(), "--type=signal", "/org/afbus/Test",
+    const Ran send = run({"dbus-send", "--bus=" + bus().unix_address(), "--type=signal", "/org/afbus/Test",
                           "org.afbus.Test.FromLegacy", "string:tool"});
     EXPECT_EQ(send.status, 0);
     EXPECT_TRUE(dispatch_until(*afbus_conn, [&] { return afbus_got >= 2; }));
@@ -439,7 +446,7 @@ TEST(AfbusdGuest, LegacyAndAfbusClientsTalkBothWays)
     ASSERT_EQ(afbus_conn->request_name("org.afbus.Direct").value_or(NameReply::exists), NameReply::primary_owner);
     Service legacy_service{std::move(legacy_conn)};
     legacy_service.run_in_thread();
-    auto caller = open(bus.afbus_address());
+    auto caller = open(bus().afbus_address());
     ASSERT_TRUE(caller);
     for (const std::string &dest : {legacy_name, std::string{"org.afbus.Legacy"}}) {
         // From the legacy client's own address (its proxy), not the master's.
@@ -447,7 +454,7 @@ TEST(AfbusdGuest, LegacyAndAfbusClientsTalkBothWays)
     }
     Service afbus_service{std::move(afbus_conn)};
     afbus_service.run_in_thread();
-    auto legacy_caller = open(bus.unix_address());
+    auto legacy_caller = open(bus().unix_address());
     ASSERT_TRUE(legacy_caller);
     for (const std::string &dest : {afbus_name, std::string{"org.afbus.Direct"}}) {
         EXPECT_EQ(echo(*legacy_caller, dest).first, afbus_name);
@@ -456,12 +463,11 @@ TEST(AfbusdGuest, LegacyAndAfbusClientsTalkBothWays)
     EXPECT_EQ(afbus_service.calls(), 2);
 }
 
-TEST(AfbusdGuest, NameOwnershipMovesAndTheSenderFollows)
+TEST_F(AfbusdGuest, NameOwnershipMovesAndTheSenderFollows)
 {
-    START_AFBUSD(bus);
-    auto first_conn = open(bus.afbus_address());
-    auto second_conn = open(bus.afbus_address());
-    auto caller = open(bus.afbus_address());
+    auto first_conn = open(bus().afbus_address());
+    auto second_conn = open(bus().afbus_address());
+    auto caller = open(bus().afbus_address());
     ASSERT_TRUE(first_conn && second_conn && caller);
     const std::string first = first_conn->unique_name();
     const std::string second = second_conn->unique_name();
@@ -491,12 +497,11 @@ TEST(AfbusdGuest, NameOwnershipMovesAndTheSenderFollows)
     EXPECT_EQ(answered_by(), first);
 }
 
-TEST(AfbusdGuest, BadInputDisconnectsOnlyThatPeer)
+TEST_F(AfbusdGuest, BadInputDisconnectsOnlyThatPeer)
 {
-    START_AFBUSD(bus);
-    auto good = open(bus.afbus_address());
+    auto good = open(bus().afbus_address());
     ASSERT_TRUE(good);
-    auto raw = BusSocket::connect(bus.bus_path(), bus_proto_dbus);
+    auto raw = BusSocket::connect(bus().bus_path(), bus_proto_dbus);
     ASSERT_TRUE(raw) << raw.error().message();
     // An unknown command (answered with ERROR), then BEGIN before
     // authenticating, which ends it.
@@ -522,16 +527,15 @@ TEST(AfbusdGuest, BadInputDisconnectsOnlyThatPeer)
     EXPECT_TRUE(reply);
 }
 
-class BrokerDeath : public ::testing::TestWithParam<int> {};
+class BrokerDeath : public AfbusdGuest, public ::testing::WithParamInterface<int> {};
 
 TEST_P(BrokerDeath, EveryPeerIsDisconnected)
 {
-    START_AFBUSD(bus);
-    auto a = open(bus.afbus_address());
-    auto b = open(bus.afbus_address());
-    auto legacy = open(bus.unix_address());
+    auto a = open(bus().afbus_address());
+    auto b = open(bus().afbus_address());
+    auto legacy = open(bus().unix_address());
     ASSERT_TRUE(a && b && legacy);
-    const int status = bus.stop(GetParam());
+    const int status = bus().stop(GetParam());
     if (GetParam() == SIGTERM) {
         EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
     }
