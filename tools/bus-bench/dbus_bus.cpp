@@ -34,16 +34,6 @@ constexpr std::string_view object_path = "/org/afbus/BusBench";
 constexpr std::string_view interface_name = "org.afbus.BusBench";
 constexpr std::string_view match_rule = "type='signal',interface='org.afbus.BusBench',member='Tick'";
 
-std::uint32_t first_uint32(const Message &msg)
-{
-    auto r = msg.reader();
-    auto v = r.get_uint32();
-    if (!v) {
-        throw Failure{"expected a uint32 in " + std::string{msg.header.member}};
-    }
-    return *v;
-}
-
 // The payload of an Echo call or reply; empty if it has none (a handler
 // must not throw: the caller checks the size).
 std::span<const std::byte> payload_of(const Message &msg)
