@@ -295,7 +295,7 @@ void print_tables(const std::vector<Row> &rows, const std::vector<std::unique_pt
         }
     }
 
-    std::printf("\n%-18s %-9s", "scenario", "unit");
+    std::printf("\n%-20s %-9s", "scenario", "unit");
     for (const auto &b : buses) {
         std::printf(" %9s", b->name().c_str());
     }
@@ -304,7 +304,7 @@ void print_tables(const std::vector<Row> &rows, const std::vector<std::unique_pt
     }
     std::printf("\n");
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        std::printf("%-18s %-9s", rows[i].name.c_str(), rows[i].unit.c_str());
+        std::printf("%-20s %-9s", rows[i].name.c_str(), rows[i].unit.c_str());
         for (const Cell &c : cells[i]) {
             if (c.ok) {
                 std::printf(rows[i].rate ? " %9.0f" : " %9.1f", c.m.value);
@@ -319,13 +319,13 @@ void print_tables(const std::vector<Row> &rows, const std::vector<std::unique_pt
         std::printf("\n");
     }
 
-    std::printf("\nDelivered (messages received / expected)\n%-18s", "scenario");
+    std::printf("\nDelivered (messages received / expected)\n%-20s", "scenario");
     for (const auto &b : buses) {
         std::printf(" %13s", b->name().c_str());
     }
     std::printf("\n");
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        std::printf("%-18s", rows[i].name.c_str());
+        std::printf("%-20s", rows[i].name.c_str());
         for (const Cell &c : cells[i]) {
             const std::string d = std::to_string(c.m.received) + "/" + std::to_string(c.m.expected);
             std::printf(" %13s", d.c_str());
