@@ -552,7 +552,7 @@ TEST_P(BrokerDeath, EveryPeerIsDisconnected)
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, BrokerDeath, ::testing::Values(SIGTERM, SIGKILL),
-                         [](const auto &info) { return info.param == SIGTERM ? "SIGTERM" : "SIGKILL"; });
+                         [](const auto &param_info) { return param_info.param == SIGTERM ? "SIGTERM" : "SIGKILL"; });
 
 } // namespace
 } // namespace afbus::testing
