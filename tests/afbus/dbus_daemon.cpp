@@ -11,11 +11,14 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string_view>
 
 namespace afbus::testing {
 namespace {
 
 constexpr int start_timeout_ms = 10000;
+constexpr std::string_view listen_placeholder = "{listen}";
 
 } // namespace
 
@@ -29,19 +32,22 @@ DbusDaemon::DbusDaemon()
     dir_ = tmpl;
     const std::string config = dir_ + "/session.conf";
     {
+        // The one allow-all configuration (tests/data/dbus-daemon.conf),
+        // with its {listen} placeholder replaced by our socket.
+        std::ifstream in{AFBUS_DBUS_DAEMON_CONFIG};
+        std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+        const auto at = text.find(listen_placeholder);
+        if (at == std::string::npos) {
+            error_ = std::string{"no "} + std::string{listen_placeholder} + " in " + AFBUS_DBUS_DAEMON_CONFIG;
+            return;
+        }
+        text.replace(at, listen_placeholder.size(), "unix:path=" + dir_ + "/bus");
         std::ofstream f{config};
-        f << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
-             " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-             "<busconfig>\n"
-             "  <type>session</type>\n"
-             "  <listen>unix:path=" << dir_ << "/bus</listen>\n"
-             "  <auth>EXTERNAL</auth>\n"
-             "  <policy context=\"default\">\n"
-             "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-             "    <allow eavesdrop=\"true\"/>\n"
-             "    <allow own=\"*\"/>\n"
-             "  </policy>\n"
-             "</busconfig>\n";
+        f << text;
+        if (!f.flush()) {
+            error_ = "cannot write " + config;
+            return;
+        }
     }
     std::array<int, 2> out{-1, -1};
     if (::pipe2(out.data(), O_CLOEXEC) != 0) {

@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# examples_test.sh AFBUS_CALL AFBUS_SIGNALS: the two examples against a
-# private dbus-daemon. afbus-call asks the bus for its id and for the owner
-# of a name nobody has; afbus-signals waits for one signal, which dbus-send
-# emits until it has been seen (the subscriber says nothing when its
-# AddMatch is in place, so the sender repeats; bounded by a deadline).
+# examples_test.sh AFBUS_CALL AFBUS_SIGNALS DBUS_DAEMON_CONF: the two
+# examples against a private dbus-daemon configured from the template
+# DBUS_DAEMON_CONF (tests/data/dbus-daemon.conf). afbus-call asks the bus
+# for its id and for the owner of a name nobody has; afbus-signals waits for
+# one signal, which dbus-send emits until it has been seen (the subscriber
+# says nothing when its AddMatch is in place, so the sender repeats; bounded
+# by a deadline).
 set -euo pipefail
 
 call=$1
 signals=$2
+template=${3:?usage: examples_test.sh AFBUS_CALL AFBUS_SIGNALS DBUS_DAEMON_CONF}
 dir=$(mktemp -d)
 daemon=
 listener=
@@ -21,18 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$dir/session.conf" <<CONF
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$dir/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-CONF
+sed "s|{listen}|unix:path=$dir/bus|" "$template" >"$dir/session.conf"
 dbus-daemon --config-file="$dir/session.conf" --nofork --nopidfile --print-address=1 >"$dir/address" &
 daemon=$!
 for _ in $(seq 100); do

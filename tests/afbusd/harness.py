@@ -59,7 +59,7 @@ class Bus:
         if reference:
             conf = os.path.join(self.dir, "bus.conf")
             with open(conf, "w") as f:
-                f.write(REFERENCE_CONFIG.format(socket=self.socket))
+                f.write(reference_config(f"unix:path={self.socket}"))
             cmd = ["dbus-daemon", f"--config-file={conf}", "--nofork", "--print-address=1"]
         else:
             cmd = [AFBUSD, "--address", f"unix:path={self.socket}", "--foreground", *args]
@@ -114,19 +114,16 @@ class Bus:
         return rc, err
 
 
-REFERENCE_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={socket}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
+def reference_config(listen):
+    """The allow-all dbus-daemon configuration (the template
+    tests/data/dbus-daemon.conf, located by CMake) listening on @listen."""
+    path = os.environ.get("DBUS_DAEMON_CONFIG") or \
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "dbus-daemon.conf")
+    with open(path) as f:
+        template = f.read()
+    if "{listen}" not in template:
+        raise AssertionError(f"{path} has no {{listen}} placeholder")
+    return template.replace("{listen}", listen)
 
 
 class BusTestCase(unittest.TestCase):

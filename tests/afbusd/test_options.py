@@ -4,6 +4,7 @@ options."""
 
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import unittest
@@ -109,6 +110,48 @@ class CommandLine(unittest.TestCase):
         r = self.run_afbusd("--address", f"unix:path={path}", "--foreground")
         self.assertEqual(r.returncode, 1)
         self.assertIn("bind", r.stderr)
+
+    def test_several_addresses_serve_one_bus(self):
+        first, second = f"{self.dir.name}/one", f"{self.dir.name}/two"
+        p = subprocess.Popen([AFBUSD, "--address", f"unix:path={first}", "--address", f"unix:path={second}",
+                              "--foreground"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            printed = read_line(p.stdout, TIMEOUT).split(";")
+            self.assertEqual(len(printed), 2, printed)
+            self.assertTrue(printed[0].startswith(f"unix:path={first},guid="), printed)
+            self.assertTrue(printed[1].startswith(f"unix:path={second},guid="), printed)
+            # One bus: a name owned through one listener is seen through the other.
+            owner = Client(first)
+            self.assertEqual(owner.call("RequestName", "com.example.Both", 0).args, [1])
+            other = Client(second)
+            self.assertEqual(other.call("GetNameOwner", "com.example.Both").args, [owner.unique_name])
+            owner.close()
+            other.close()
+        finally:
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(TIMEOUT), 0)
+            p.stdout.close()
+            p.stderr.close()
+
+    def test_one_afbus_address_at_most(self):
+        r = self.run_afbusd("--address", f"afbus:path={self.dir.name}/a", "--address",
+                            f"afbus:path={self.dir.name}/b", "--foreground")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("at most one afbus:", r.stderr)
+
+    def test_afbus_without_af_bus_fails_clearly(self):
+        try:
+            socket.socket(46, socket.SOCK_SEQPACKET).close()
+            self.skipTest("this kernel has AF_BUS")
+        except OSError:
+            pass
+        # Also when a unix: listener comes with it: nothing is served.
+        r = self.run_afbusd("--address", f"unix:path={self.dir.name}/u", "--address",
+                            f"afbus:path={self.dir.name}/bus", "--foreground")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no AF_BUS", r.stderr)
+        self.assertIn("Address family not supported", r.stderr)
+        self.assertEqual(r.stdout, "")
 
 
 if __name__ == "__main__":

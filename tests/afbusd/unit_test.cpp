@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// The bus's pure parts without sockets: name queues, policy, reply tracking.
+// The bus's pure parts without sockets: name queues, policy, reply
+// tracking; and the command line.
 #include "bus/name_registry.hpp"
+#include "options.hpp"
 #include "bus/policy.hpp"
 #include "bus/reply_tracker.hpp"
 
 #include <gtest/gtest.h>
 
 #include <array>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -135,6 +139,50 @@ TEST(ReplyTracker, ForgetReportsOrphansAndBounds)
         ASSERT_TRUE(t.expect(9, s, 8));
     }
     EXPECT_FALSE(t.expect(9, 0xffff, 8));
+}
+
+} // namespace
+
+namespace {
+
+std::expected<afbusd::Options, std::string> parse(std::vector<std::string> args)
+{
+    std::vector<char *> argv;
+    for (std::string &a : args) {
+        argv.push_back(a.data());
+    }
+    return afbusd::parse_options(argv);
+}
+
+TEST(Options, AddressesRepeatInOrder)
+{
+    const auto o = parse({"--address", "unix:path=/tmp/a", "--address=afbus:path=/tmp/b", "--address",
+                          "unix:abstract=c"});
+    ASSERT_TRUE(o) << o.error();
+    EXPECT_EQ(o->addresses, (std::vector<std::string>{"unix:path=/tmp/a", "afbus:path=/tmp/b", "unix:abstract=c"}));
+}
+
+TEST(Options, OneAfbusAddressAtMost)
+{
+    const auto o = parse({"--address", "afbus:path=/tmp/a", "--address", "unix:path=/tmp/u", "--address",
+                          "afbus:path=/tmp/b"});
+    ASSERT_FALSE(o);
+    EXPECT_NE(o.error().find("at most one afbus:"), std::string::npos) << o.error();
+    EXPECT_FALSE(parse({}));
+    EXPECT_FALSE(parse({"--address"}));
+}
+
+TEST(Options, AddressKind)
+{
+    using afbusd::AddressKind;
+    EXPECT_EQ(afbusd::address_kind("afbus:path=/run/x"), AddressKind::afbus);
+    EXPECT_EQ(afbusd::address_kind("unix:path=/run/x"), AddressKind::unix_stream);
+    EXPECT_EQ(afbusd::address_kind("unix:abstract=x"), AddressKind::unix_stream);
+    // The first entry afbusd can serve decides.
+    EXPECT_EQ(afbusd::address_kind("tcp:host=h,port=1;afbus:path=/x"), AddressKind::afbus);
+    EXPECT_FALSE(afbusd::address_kind("tcp:host=h,port=1"));
+    EXPECT_FALSE(afbusd::address_kind("afbus:abstract=x"));
+    EXPECT_FALSE(afbusd::address_kind("nonsense"));
 }
 
 } // namespace

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// afbusd: a D-Bus message bus. Today it serves AF_UNIX stream clients
-// (unix:path=, unix:abstract=); the AF_BUS master transport will sit beside
-// UnixServer as a second implementation of bus::Link
+// afbusd: a D-Bus message bus. It serves AF_UNIX stream clients
+// (unix:path=, unix:abstract=) and, given an afbus:path= address, is the
+// master of an AF_BUS bus whose peers talk to each other through the
+// kernel; legacy clients then get their AF_BUS proxy connections
 // (Documentation/afbusd/af_bus.rst).
 #include "bus/bus.hpp"
 #include "bus/policy.hpp"
 #include "log.hpp"
 #include "options.hpp"
+#include "transport/afbus_master.hpp"
 #include "transport/event_loop.hpp"
 #include "transport/unix_server.hpp"
 #include "unique_fd.hpp"
@@ -27,7 +29,9 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -130,16 +134,49 @@ int run(const Options &opt, const std::function<void(const std::string &)> &read
 
     const std::string guid = config.guid;
     bus::Bus bus{std::move(config)};
-    transport::UnixServer server{loop, bus, opt.limits, guid};
-    const auto address = server.listen(opt.address);
-    if (!address) {
-        log(LogLevel::error, address.error());
-        return 1;
+    // The AF_BUS bus first: the AF_UNIX listeners hand it their clients, so
+    // each gets its proxy connection on the bus.
+    std::vector<std::string> printed(opt.addresses.size());
+    std::unique_ptr<transport::AfbusMaster> master;
+    for (std::size_t i = 0; i < opt.addresses.size(); ++i) {
+        if (address_kind(opt.addresses[i]) != AddressKind::afbus) {
+            continue;
+        }
+        master = std::make_unique<transport::AfbusMaster>(loop, bus, opt.limits, guid);
+        auto address = master->listen(opt.addresses[i]);
+        if (!address) {
+            log(LogLevel::error, address.error());
+            return 1;
+        }
+        printed[i] = std::move(*address);
+    }
+    bus::LinkEvents &unix_events = master ? static_cast<bus::LinkEvents &>(*master) : bus;
+    std::vector<std::unique_ptr<transport::UnixServer>> servers;
+    for (std::size_t i = 0; i < opt.addresses.size(); ++i) {
+        if (!printed[i].empty()) {
+            continue;
+        }
+        auto &server = servers.emplace_back(std::make_unique<transport::UnixServer>(loop, unix_events, opt.limits, guid));
+        auto address = server->listen(opt.addresses[i]);
+        if (!address) {
+            log(LogLevel::error, address.error());
+            return 1;
+        }
+        printed[i] = std::move(*address);
     }
     loop.add_idle_hook([&bus] { bus.reap(); });
-    loop.add_idle_hook([&server] { server.reap(); });
-    ready(*address);
-    log(LogLevel::info, "listening on ", *address);
+    for (const auto &server : servers) {
+        loop.add_idle_hook([s = server.get()] { s->reap(); });
+    }
+    if (master) {
+        loop.add_idle_hook([m = master.get()] { m->reap(); });
+    }
+    std::string all;
+    for (const std::string &a : printed) {
+        all += (all.empty() ? "" : ";") + a;
+    }
+    ready(all);
+    log(LogLevel::info, "listening on ", all);
     if (const int e = loop.run(); e != 0) {
         log(LogLevel::error, "epoll_wait: ", errno_text(-e));
         return 1;

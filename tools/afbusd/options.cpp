@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "options.hpp"
 
+#include <afbus/dbus/address.hpp>
 #include <afbus/dbus/types.hpp>
+
+#include <algorithm>
 
 #include <charconv>
 #include <string_view>
@@ -9,9 +12,11 @@
 namespace afbusd {
 
 const char *const usage_text =
-    "usage: afbusd --address ADDR [--policy FILE] [--log-level LVL] [--foreground]\n"
+    "usage: afbusd --address ADDR [--address ADDR...] [--policy FILE] [--log-level LVL] [--foreground]\n"
     "              [--max-message-size BYTES] [--max-queued-bytes BYTES] [--auth-timeout MS]\n"
-    "  --address ADDR        D-Bus address to listen on: unix:path=FILE or unix:abstract=NAME\n"
+    "  --address ADDR        D-Bus address to listen on: unix:path=FILE, unix:abstract=NAME, or\n"
+    "                        afbus:path=FILE to be the master of an AF_BUS bus; repeat it to\n"
+    "                        serve one bus on several (at most one afbus:)\n"
     "  --policy FILE         who may own and send to which names (default: allow all)\n"
     "  --log-level LVL       error, warning (default), info or debug, on stderr\n"
     "  --foreground          stay in the foreground (default: detach once listening)\n"
@@ -19,7 +24,23 @@ const char *const usage_text =
     "  --max-queued-bytes N  bytes queued for a client that does not read before it is\n"
     "                        disconnected (default 64 MiB)\n"
     "  --auth-timeout MS     time a client has to authenticate (default 30000)\n"
-    "When ready, afbusd prints the address clients connect to (with guid=) on stdout.\n";
+    "When ready, afbusd prints the addresses clients connect to (with guid=, separated\n"
+    "by ';') on stdout.\n";
+
+std::expected<AddressKind, std::string> address_kind(std::string_view address)
+{
+    const auto list = afbus::dbus::parse_address(address);
+    if (!list) {
+        return std::unexpected{"--address: cannot parse \"" + std::string{address} + "\""};
+    }
+    for (const afbus::dbus::Address &a : *list) {
+        if (const auto t = afbus::dbus::connect_target(a)) {
+            return t->kind == afbus::dbus::ConnectTarget::Kind::afbus_path ? AddressKind::afbus : AddressKind::unix_stream;
+        }
+    }
+    return std::unexpected{"--address: no unix:path=, unix:abstract= or afbus:path= entry in \"" +
+                           std::string{address} + "\""};
+}
 
 namespace {
 
@@ -67,7 +88,13 @@ std::expected<Options, std::string> parse_options(std::span<char *const> args)
                 return std::unexpected{v.error()};
             }
             if (arg == "--address") {
-                o.address = *v;
+                // What an address is is checked when afbusd listens on it
+                // (exit 1); two buses in one afbusd is a usage error.
+                const auto is_afbus = [](std::string_view a) { return address_kind(a) == AddressKind::afbus; };
+                if (is_afbus(*v) && std::ranges::any_of(o.addresses, is_afbus)) {
+                    return std::unexpected{"--address: at most one afbus: address (one AF_BUS bus per afbusd)"};
+                }
+                o.addresses.emplace_back(*v);
             } else if (arg == "--policy") {
                 o.policy_path = *v;
             } else if (arg == "--log-level") {
@@ -95,7 +122,7 @@ std::expected<Options, std::string> parse_options(std::span<char *const> args)
             return std::unexpected{"unknown argument: " + std::string{arg}};
         }
     }
-    if (o.address.empty() && !o.help) {
+    if (o.addresses.empty() && !o.help) {
         return std::unexpected{"--address is required"};
     }
     return o;

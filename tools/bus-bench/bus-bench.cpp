@@ -3,28 +3,32 @@
 // bus-bench: D-Bus buses side by side in one run, against the floor.
 //
 //   bus-bench [--quick] [--calls N] [--warmup N] [--signals N] [--window N]
-//             [--repeat N] [--timeout MS] [--afbusd PATH] [--inject-loss] [BUS...]
+//             [--repeat N] [--timeout MS] [--afbusd PATH [--afbus]] [--inject-loss]
+//             [BUS...]
 //
-// BUS is dbus-daemon (started here with a generated configuration),
+// BUS is dbus-daemon (started here with the allow-all configuration),
 // dbus-broker (started here, with bus-bench as its controller), or
-// address=<D-Bus address> of a bus that is already running; none given
-// means dbus-daemon and dbus-broker. --afbusd PATH starts that broker too.
-// The floor, raw AF_UNIX SOCK_SEQPACKET 2-process and 3-process (relay),
-// is always measured.
+// address=<D-Bus address> of a bus that is already running (any address
+// libafbus speaks, afbus:path= included); none given means dbus-daemon and
+// dbus-broker. --afbusd PATH starts that broker too, on AF_UNIX (column
+// afbusd); with --afbus it is the master of an AF_BUS bus instead, and
+// gives two columns: afbus (clients on AF_BUS, peer to peer) and legacy
+// (clients on its unix listener). The floor, raw AF_UNIX SOCK_SEQPACKET
+// 2-process and 3-process (relay), is always measured.
 //
 // Rows: method call round trip with a small and a 64 KiB payload; signal
 // fan-out to 1, 8 and 64 subscribers, as latency (one signal at a time) and
 // as throughput (signals per second delivered to all). Columns: each bus,
 // then each bus's cost relative to dbus-daemon, dbus-broker and the relay
-// floor (>1: slower). A second table shows every message counted; a
-// missing one fails the run (exit 1). The load average is printed before
-// and after: figures taken on a loaded machine are not valid.
+// floor (>1: slower). Then issue 8's targets for AF_BUS, each met or
+// missed, and a table of every message counted; a missing one fails the
+// run (exit 1). The load average is printed before and after: figures
+// taken on a loaded machine are not valid.
 //
 // --timeout bounds every wait (a lost message fails the run instead of
 // hanging it); --inject-loss makes the sender skip one signal of the first
 // fan-out row, so that a test can see the loss caught.
 #include "bus.hpp"
-#include "connection.hpp"
 #include "cpu_use.hpp"
 #include "dbus_bus.hpp"
 #include "floor.hpp"
@@ -63,6 +67,7 @@ struct Options {
     unsigned timeout_ms = 10000;
     unsigned repeat = 3;
     std::string afbusd;
+    bool afbus = false;
     std::vector<std::string> buses;
     bool inject_loss = false;
 };
@@ -83,8 +88,8 @@ struct Cell {
 {
     (void)std::fprintf(status == 0 ? stdout : stderr,
                        "usage: bus-bench [--quick] [--calls N] [--warmup N] [--signals N] [--window N]\n"
-                       "                 [--repeat N] [--timeout MS] [--afbusd PATH] [--inject-loss] [dbus-daemon | dbus-broker | "
-                       "address=ADDRESS]...\n");
+                       "                 [--repeat N] [--timeout MS] [--afbusd PATH [--afbus]] [--inject-loss]\n"
+                       "                 [dbus-daemon | dbus-broker | address=ADDRESS]...\n");
     std::exit(status); // NOLINT(concurrency-mt-unsafe): one thread; options come first
 }
 
@@ -141,6 +146,8 @@ Options parse_options(int argc, char **argv)
             o.inject_loss = true;
         } else if (a == "--afbusd") {
             o.afbusd = value();
+        } else if (a == "--afbus") {
+            o.afbus = true;
         } else if (a == "dbus-daemon" || a == "dbus-broker" || a.starts_with("address=")) {
             o.buses.emplace_back(a);
         } else {
@@ -148,6 +155,10 @@ Options parse_options(int argc, char **argv)
                                a.data());
             usage(2);
         }
+    }
+    if (o.afbus && o.afbusd.empty()) {
+        (void)std::fprintf(stderr, "bus-bench: --afbus needs --afbusd PATH\n");
+        usage(2);
     }
     if (!warmup_set) {
         o.warmup = std::max(1U, o.calls / 10);
@@ -219,7 +230,7 @@ std::unique_ptr<DbusBus> start_bus(const std::string &spec, const TempDir &dir, 
 void probe(const DbusBus &bus)
 {
     try {
-        (void)Connection::open(bus.address()).hello();
+        (void)connect(bus.address());
     } catch (const Failure &e) {
         throw Failure{bus.name() + " (" + bus.address() + "): " + e.what()};
     }
@@ -247,6 +258,16 @@ double cost_ratio(const Row &row, const Cell &b, const Cell &ref)
     return row.rate ? ref.m.value / b.m.value : b.m.value / ref.m.value;
 }
 
+std::size_t column_of(const std::vector<std::unique_ptr<Bus>> &buses, std::string_view name)
+{
+    for (std::size_t j = 0; j < buses.size(); ++j) {
+        if (buses[j]->name() == name) {
+            return j;
+        }
+    }
+    return buses.size();
+}
+
 void print_tables(const std::vector<Row> &rows, const std::vector<std::unique_ptr<Bus>> &buses,
                   const std::vector<std::vector<Cell>> &cells)
 {
@@ -257,9 +278,8 @@ void print_tables(const std::vector<Row> &rows, const std::vector<std::unique_pt
         std::string heading;
     };
     std::vector<std::size_t> refs;
-    for (std::size_t j = 0; j < buses.size(); ++j) {
-        const std::string n = buses[j]->name();
-        if (n == "daemon" || n == "broker" || n == "floor3p") {
+    for (const std::string_view n : {"daemon", "broker", "floor3p"}) {
+        if (const std::size_t j = column_of(buses, n); j < buses.size()) {
             refs.push_back(j);
         }
     }
@@ -275,25 +295,26 @@ void print_tables(const std::vector<Row> &rows, const std::vector<std::unique_pt
         }
     }
 
-    std::printf("\n%-20s %-10s", "scenario", "unit");
+    std::printf("\n%-20s %-9s", "scenario", "unit");
     for (const auto &b : buses) {
-        std::printf(" %10s", b->name().c_str());
+        std::printf(" %9s", b->name().c_str());
     }
     for (const RatioColumn &c : ratios) {
-        std::printf(" %15s", c.heading.c_str());
+        std::printf(" %*s", static_cast<int>(c.heading.size()), c.heading.c_str());
     }
     std::printf("\n");
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        std::printf("%-20s %-10s", rows[i].name.c_str(), rows[i].unit.c_str());
+        std::printf("%-20s %-9s", rows[i].name.c_str(), rows[i].unit.c_str());
         for (const Cell &c : cells[i]) {
             if (c.ok) {
-                std::printf(rows[i].rate ? " %10.0f" : " %10.1f", c.m.value);
+                std::printf(rows[i].rate ? " %9.0f" : " %9.1f", c.m.value);
             } else {
-                std::printf(" %10s", "FAILED");
+                std::printf(" %9s", "FAILED");
             }
         }
         for (const RatioColumn &c : ratios) {
-            std::printf(" %14.2fx", cost_ratio(rows[i], cells[i][c.bus], cells[i][c.ref]));
+            std::printf(" %*.2fx", static_cast<int>(c.heading.size()) - 1,
+                        cost_ratio(rows[i], cells[i][c.bus], cells[i][c.ref]));
         }
         std::printf("\n");
     }
@@ -313,6 +334,50 @@ void print_tables(const std::vector<Row> &rows, const std::vector<std::unique_pt
     }
 }
 
+// Issue 8's targets for AF_BUS peer to peer: a round trip (both payloads)
+// at most 0.5 times dbus-daemon's and 0.7 times dbus-broker's, and a
+// 64-subscriber signal throughput at least twice dbus-broker's. Each is
+// printed met or missed; missing one is a finding, not a failure.
+void print_targets(const std::vector<Row> &rows, const std::vector<std::unique_ptr<Bus>> &buses,
+                   const std::vector<std::vector<Cell>> &cells)
+{
+    const std::size_t afbus = column_of(buses, "afbus");
+    const std::size_t daemon = column_of(buses, "daemon");
+    const std::size_t broker = column_of(buses, "broker");
+    if (afbus == buses.size() || daemon == buses.size() || broker == buses.size()) {
+        std::printf("\nTargets (issue 8): not checked; they need the afbus, daemon and broker columns\n");
+        return;
+    }
+    struct Target {
+        std::string row;
+        std::size_t ref;
+        double limit; // cost ratio at most this (a rate: at least 1/limit times the reference's)
+    };
+    const std::array<Target, 5> targets{{{"call 64 B", daemon, 0.5},
+                                         {"call 64 B", broker, 0.7},
+                                         {"call 64 KiB", daemon, 0.5},
+                                         {"call 64 KiB", broker, 0.7},
+                                         {"signal x64 rate", broker, 0.5}}};
+    std::printf("\nTargets (issue 8)\n");
+    unsigned met = 0;
+    for (const Target &t : targets) {
+        const auto row = std::find_if(rows.begin(), rows.end(), [&](const Row &r) { return r.name == t.row; });
+        const auto i = static_cast<std::size_t>(row - rows.begin());
+        const double cost = row == rows.end() ? 0 : cost_ratio(*row, cells[i][afbus], cells[i][t.ref]);
+        const bool ok = cost > 0 && cost <= t.limit;
+        met += ok ? 1 : 0;
+        const std::string ref = buses[t.ref]->name();
+        if (row != rows.end() && row->rate) {
+            std::printf("  %-18s afbus %.2fx %s's throughput, target >= %.1fx: %s\n", t.row.c_str(),
+                        cost > 0 ? 1 / cost : 0.0, ref.c_str(), 1 / t.limit, ok ? "met" : "MISSED");
+        } else {
+            std::printf("  %-18s afbus %.2fx %s's time, target <= %.1fx: %s\n", t.row.c_str(), cost, ref.c_str(),
+                        t.limit, ok ? "met" : "MISSED");
+        }
+    }
+    std::printf("  %u of %zu targets met\n", met, targets.size());
+}
+
 int run(const Options &o)
 {
     set_io_timeout(std::chrono::milliseconds{o.timeout_ms});
@@ -329,7 +394,11 @@ int run(const Options &o)
     for (const std::string &spec : o.buses) {
         started.push_back(start_bus(spec, dir, addresses));
     }
-    if (!o.afbusd.empty()) {
+    if (!o.afbusd.empty() && o.afbus) {
+        auto [master, legacy] = start_afbusd_bus(o.afbusd, dir);
+        started.push_back(std::move(master));
+        started.push_back(std::move(legacy));
+    } else if (!o.afbusd.empty()) {
         started.push_back(start_afbusd(o.afbusd, dir));
     }
     std::vector<pid_t> daemons;
@@ -382,6 +451,7 @@ int run(const Options &o)
     }
     const CpuUse cpu = cpu_use(cpu_before, sample_cpu(daemons));
     print_tables(rows, buses, cells);
+    print_targets(rows, buses, cells);
     std::printf("\nCPU time during the measurements: %.1f s available, %.1f s used by bus-bench and its buses, "
                 "%.1f s (%.0f%%) by other processes\n",
                 cpu.capacity, cpu.ours, cpu.others, cpu.capacity > 0 ? 100 * cpu.others / cpu.capacity : 0.0);

@@ -14,15 +14,19 @@
 #include "dbus_bus.hpp"
 
 #include <afbus/dbus/address.hpp>
+#include <afbus/dbus/sasl.hpp>
 #include <afbus/dbus/writer.hpp>
 
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string_view>
 
 namespace bus_bench {
@@ -90,12 +94,17 @@ void put_allow_all_policy(Writer &w)
 
 Fd listen_unix(const std::string &path)
 {
-    const UnixAddress a{path, false};
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    if (path.size() >= sizeof a.sun_path) {
+        throw Failure{"socket path too long: " + path};
+    }
+    path.copy(std::span{a.sun_path}.data(), path.size());
     Fd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
     if (!fd.valid()) {
         fail_errno("socket");
     }
-    if (::bind(fd.get(), a.sockaddr(), a.length) != 0) {
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr *>(&a), sizeof a) != 0) {
         fail_errno("bind " + path);
     }
     if (::listen(fd.get(), SOMAXCONN) != 0) {
@@ -108,40 +117,30 @@ Fd listen_unix(const std::string &path)
 // Peer.GetMachineId; nothing here depends on it.
 std::string random_machine_id()
 {
-    std::array<unsigned char, 16> raw{};
+    std::array<char, 16> raw{};
     if (::getrandom(raw.data(), raw.size(), 0) != static_cast<ssize_t>(raw.size())) {
         fail_errno("getrandom");
     }
-    static constexpr std::string_view digits = "0123456789abcdef";
-    std::string id;
-    for (const unsigned char b : raw) {
-        id += digits[b >> 4U];
-        id += digits[b & 0xfU];
-    }
-    return id;
+    return afbus::dbus::sasl_hex_encode({raw.data(), raw.size()});
 }
 
 // Serves the controller link until the broker closes it. The broker calls
 // its controller for ReloadConfig (answered with an empty reply, as there
 // is nothing to reload) and for activation, which bus-bench never causes
 // (answered with an error).
-int serve_controller(Connection &link)
+int serve_controller(afbus::Connection &link)
 {
-    while (link.wait_message()) {
-        const afbus::dbus::Message msg = link.receive();
-        if (msg.header.type != afbus::dbus::MessageType::method_call ||
-            (msg.header.flags & afbus::dbus::flag_no_reply_expected) != 0) {
-            continue;
-        }
-        afbus::dbus::Header reply;
-        reply.reply_serial = msg.header.serial;
-        if (msg.header.member == "ReloadConfig") {
-            reply.type = afbus::dbus::MessageType::method_return;
+    link.set_method_handler([&link](afbus::IncomingMessage &call) {
+        if (call.header().member == "ReloadConfig") {
+            (void)link.reply(call, Writer{});
         } else {
-            reply.type = afbus::dbus::MessageType::error;
-            reply.error_name = "org.freedesktop.DBus.Error.UnknownMethod";
+            (void)link.reply_error(call, "org.freedesktop.DBus.Error.UnknownMethod", "not a controller method");
         }
-        (void)link.send(reply, Writer{});
+    });
+    // Until the broker closes the link (ECONNRESET): it lives as long as
+    // the bus, so the wait is not bounded by io_timeout().
+    constexpr std::chrono::hours day{24};
+    while (link.wait_and_dispatch(day)) {
     }
     return 0;
 }
@@ -166,7 +165,13 @@ std::unique_ptr<DbusBus> start_dbus_broker(const TempDir &dir)
     theirs.reset();
     pid_t helper = 0;
     try {
-        Connection controller{std::move(ours), true};
+        afbus::Connection::Options o;
+        o.connect_timeout = io_timeout();
+        o.hello = false; // a private link, not a bus
+        auto controller = afbus::Connection::from_socket(std::move(ours), afbus::Connection::Transport::unix_stream, o);
+        if (!controller) {
+            throw Failure{"dbus-broker's controller link: " + controller.error().message()};
+        }
         Writer w;
         w.put_object_path("/org/bus1/DBus/Listener/0");
         w.put_unix_fd(0);
@@ -176,10 +181,13 @@ std::unique_ptr<DbusBus> start_dbus_broker(const TempDir &dir)
         h.path = "/org/bus1/DBus/Broker";
         h.interface = "org.bus1.DBus.Broker";
         h.member = "AddListener";
-        (void)controller.call(h, w, listener.get());
+        const std::array<int, 1> fds{listener.get()};
+        if (auto r = (*controller)->call(h, w, io_timeout(), fds); !r) {
+            fail_call("AddListener", r.error());
+        }
         // The link now lives in the helper alone: role processes forked
         // later do not hold it.
-        helper = fork_role("broker/controller", [&controller] { return serve_controller(controller); });
+        helper = fork_role("broker/controller", [&controller] { return serve_controller(**controller); });
     } catch (...) {
         terminate(pid);
         throw;
@@ -189,9 +197,15 @@ std::unique_ptr<DbusBus> start_dbus_broker(const TempDir &dir)
                                          helper);
     // A client's ReloadConfig goes through the controller: the whole chain
     // works, or the bus is not usable.
-    Connection client = Connection::open(bus->address());
-    (void)client.hello();
-    (void)client.call_driver("ReloadConfig", Writer{});
+    afbus::dbus::Header reload;
+    reload.type = afbus::dbus::MessageType::method_call;
+    reload.path = "/org/freedesktop/DBus";
+    reload.interface = "org.freedesktop.DBus";
+    reload.destination = "org.freedesktop.DBus";
+    reload.member = "ReloadConfig";
+    if (auto r = connect(bus->address())->call(reload, Writer{}, io_timeout()); !r) {
+        fail_call("ReloadConfig through the controller", r.error());
+    }
     return bus;
 }
 

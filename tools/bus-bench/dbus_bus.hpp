@@ -1,19 +1,38 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // D-Bus buses: one reached at an address, and the ones bus-bench starts
-// itself (dbus-daemon with a generated configuration, dbus-broker with
-// bus-bench as its controller, afbusd). The daemons it starts die with it.
+// itself (dbus-daemon from the shared allow-all configuration, dbus-broker
+// with bus-bench as its controller, afbusd over AF_UNIX, and afbusd as the
+// master of an AF_BUS bus with a unix listener too). The daemons it starts
+// die with it.
+//
+// Every client is a libafbus afbus::Connection, whatever the bus: one
+// client code path (SASL, Hello, marshalling and parsing by lib/dbus), so
+// the columns differ only by the bus. On afbus:path= the same class talks
+// to its peers directly through the kernel.
 #ifndef BUS_BENCH_DBUS_BUS_HPP
 #define BUS_BENCH_DBUS_BUS_HPP
 
 #include "bus.hpp"
-#include "connection.hpp"
 #include "process.hpp"
+
+#include <afbus/connection.hpp>
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace bus_bench {
+
+// Connects to @address (any address libafbus speaks), authenticates and
+// says Hello (unless @hello is false), all within io_timeout(); throws a
+// Failure that says why it could not.
+std::unique_ptr<afbus::Connection> connect(const std::string &address, bool hello = true);
+
+// Throws a Failure for the failed call @what: the error name and text of
+// an error reply, else the error code.
+[[noreturn]] void fail_call(std::string_view what, const afbus::CallError &e);
 
 class DbusBus : public Bus {
 public:
@@ -42,13 +61,14 @@ private:
     Fd output_;
 };
 
-// The bus served by @daemon, once it printed its address on @output (the
-// read end of its stdout or --print-address pipe); @daemon is stopped if
-// it does not.
-std::unique_ptr<DbusBus> await_address(const std::string &name, pid_t daemon, Fd output);
+// The bus served by @daemon, once it printed a line on @output (the read
+// end of its stdout or --print-address pipe): its address, or, if
+// @address is not empty, just that it is ready. @daemon is stopped if it
+// does not print one.
+std::unique_ptr<DbusBus> await_ready(const std::string &name, pid_t daemon, Fd output, std::string address = {});
 
-// dbus-daemon (from PATH) with a session-type configuration written to
-// @dir: a private socket there, EXTERNAL only, everything allowed.
+// dbus-daemon (from PATH) with the allow-all configuration template
+// (tests/data/dbus-daemon.conf) listening on a private socket in @dir.
 std::unique_ptr<DbusBus> start_dbus_daemon(const TempDir &dir);
 
 // dbus-broker (from PATH), with this process as its controller: a listening
@@ -58,6 +78,14 @@ std::unique_ptr<DbusBus> start_dbus_broker(const TempDir &dir);
 // @program --address unix:path=<@dir>/afbusd.sock --foreground, which
 // prints its address on stdout when it is ready.
 std::unique_ptr<DbusBus> start_afbusd(const std::string &program, const TempDir &dir);
+
+// @program as the master of an AF_BUS bus, with a unix listener for
+// legacy clients: --address afbus:path=<@dir>/afbusd.bus --address
+// unix:path=<@dir>/afbusd-legacy.sock --foreground. Returns the bus of its
+// AF_BUS clients ("afbus", which owns the daemon) and of its AF_UNIX
+// clients ("legacy"). Fails at once, saying so, on a kernel without AF_BUS.
+std::pair<std::unique_ptr<DbusBus>, std::unique_ptr<DbusBus>> start_afbusd_bus(const std::string &program,
+                                                                               const TempDir &dir);
 
 } // namespace bus_bench
 

@@ -65,14 +65,6 @@ void fail_errno(std::string_view what)
     throw Failure{std::string{what} + ": " + std::generic_category().message(errno)};
 }
 
-void Fd::reset(int fd) noexcept
-{
-    if (fd_ >= 0) {
-        ::close(fd_);
-    }
-    fd_ = fd;
-}
-
 Pipe Pipe::make()
 {
     std::array<int, 2> fds{};

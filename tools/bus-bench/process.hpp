@@ -6,6 +6,8 @@
 #ifndef BUS_BENCH_PROCESS_HPP
 #define BUS_BENCH_PROCESS_HPP
 
+#include <afbus/fd.hpp>
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -29,30 +31,8 @@ public:
 // @what, then strerror(errno).
 [[noreturn]] void fail_errno(std::string_view what);
 
-// An owned file descriptor.
-class Fd {
-public:
-    Fd() noexcept = default;
-    explicit Fd(int fd) noexcept : fd_{fd} {}
-    Fd(Fd &&other) noexcept : fd_{std::exchange(other.fd_, -1)} {}
-    Fd &operator=(Fd &&other) noexcept
-    {
-        if (this != &other) {
-            reset(std::exchange(other.fd_, -1));
-        }
-        return *this;
-    }
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    ~Fd() { reset(); }
-
-    [[nodiscard]] int get() const noexcept { return fd_; }
-    [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
-    void reset(int fd = -1) noexcept;
-
-private:
-    int fd_ = -1;
-};
+// An owned file descriptor: libafbus's.
+using Fd = afbus::Fd;
 
 struct Pipe {
     Fd read;

@@ -50,7 +50,11 @@ Bus::Bus(Config config) : config_{std::move(config)}, driver_{*this} {}
 PeerId Bus::link_opened(Link &link)
 {
     auto p = std::make_unique<Peer>();
-    p->id = next_id_++;
+    // An AF_BUS connection's id is its kernel address (never reused), so
+    // the two never disagree; other transports take the next free number.
+    const PeerId wanted = link.bus_address();
+    p->id = wanted != 0 ? wanted : next_id_++;
+    next_id_ = std::max(next_id_, p->id + 1);
     p->link = &link;
     const PeerId id = p->id;
     peers_.emplace(id, std::move(p));
@@ -171,6 +175,7 @@ void Bus::link_message(PeerId id, const dbus::Message &msg, std::vector<UniqueFd
         }
         return;
     }
+    ++stats_.received;
     route(*p, msg, std::move(fds));
 }
 
@@ -281,7 +286,17 @@ bool Bus::check_unicast(Peer &sender, const dbus::Message &msg, Peer *to, bool h
     return true;
 }
 
-void Bus::deliver(Peer &to, const Bytes &bytes, std::span<const UniqueFd> fds)
+void Bus::expect_reply(PeerId caller, std::uint32_t serial, PeerId callee)
+{
+    static_cast<void>(replies_.expect(caller, serial, callee));
+}
+
+bool Bus::reply_passed(PeerId caller, std::uint32_t serial, PeerId callee)
+{
+    return replies_.take(caller, serial, callee);
+}
+
+void Bus::deliver(const Peer *from, Peer &to, const Bytes &bytes, std::span<const UniqueFd> fds)
 {
     if (to.condemned) {
         return;
@@ -297,7 +312,10 @@ void Bus::deliver(Peer &to, const Bytes &bytes, std::span<const UniqueFd> fds)
             return;
         }
     }
-    if (!to.link->send(OutMessage{bytes, std::move(copies)})) {
+    if (from != nullptr) {
+        ++stats_.routed;
+    }
+    if (!to.link->send(OutMessage{bytes, std::move(copies), from != nullptr ? from->id : 0})) {
         condemn(to, "cannot queue a message (it does not read)");
     }
 }
@@ -306,7 +324,7 @@ void Bus::dispatch(const Peer *sender, const dbus::Message &msg, const Bytes &by
                    Peer *to)
 {
     if (to != nullptr) {
-        deliver(*to, bytes, fds);
+        deliver(sender, *to, bytes, fds);
     }
     const bool broadcast = msg.header.destination.empty();
     if (!broadcast && eavesdroppers_ == 0) {
@@ -334,7 +352,7 @@ void Bus::dispatch(const Peer *sender, const dbus::Message &msg, const Bytes &by
             dbus::MatchContext ctx{sender_names, to_names, false};
             if (p.monitor_rules.empty() ||
                 std::ranges::any_of(p.monitor_rules, [&](const auto &r) { return r.matches(msg, args, ctx); })) {
-                deliver(p, bytes, fds);
+                deliver(sender, p, bytes, fds);
             }
             continue;
         }
@@ -343,7 +361,7 @@ void Bus::dispatch(const Peer *sender, const dbus::Message &msg, const Bytes &by
         }
         const dbus::MatchContext ctx{sender_names, to_names, !broadcast};
         if (std::ranges::any_of(p.matches, [&](const auto &r) { return r.matches(msg, args, ctx); })) {
-            deliver(p, bytes, fds);
+            deliver(sender, p, bytes, fds);
         }
     }
 }
@@ -431,6 +449,9 @@ void Bus::announce(const NameChange &change)
     if (new_owner != nullptr) {
         new_owner->names.push_back(change.name);
     }
+    if (observer_ != nullptr) {
+        observer_->owner_changed(change.name, change.old_owner, change.new_owner);
+    }
     owner_changed(change.name, old_owner != nullptr ? std::string_view{old_owner->unique_name} : "",
                   new_owner != nullptr ? std::string_view{new_owner->unique_name} : "");
     if (new_owner != nullptr && new_owner->live()) {
@@ -488,6 +509,9 @@ void Bus::add_match(Peer &p, dbus::MatchRule rule)
     if (rule.eavesdrop && p.eavesdrop_rules++ == 0) {
         ++eavesdroppers_;
     }
+    if (observer_ != nullptr) {
+        observer_->match_added(p.id, rule);
+    }
     p.matches.push_back(std::move(rule));
 }
 
@@ -499,6 +523,9 @@ bool Bus::remove_match(Peer &p, const dbus::MatchRule &rule)
     }
     if (it->eavesdrop && --p.eavesdrop_rules == 0) {
         --eavesdroppers_;
+    }
+    if (observer_ != nullptr) {
+        observer_->match_removed(p.id, *it);
     }
     p.matches.erase(it);
     return true;

@@ -11,6 +11,7 @@
 #include "driver.hpp"
 #include "link.hpp"
 #include "name_registry.hpp"
+#include "observer.hpp"
 #include "peer.hpp"
 #include "policy.hpp"
 #include "reply_tracker.hpp"
@@ -43,7 +44,26 @@ public:
         std::string policy_path; // ReloadConfig reads it again; empty: none
     };
 
+    // What the broker itself carried (org.freedesktop.DBus.Debug.Stats):
+    // a message two AF_BUS peers exchange directly counts nowhere here.
+    struct Stats {
+        std::uint64_t received = 0;  // messages read from peers (driver calls included)
+        std::uint64_t routed = 0;    // copies of peers' messages it delivered to others
+        std::uint64_t from_kernel = 0; // AF_BUS messages a legacy client's proxy passed on
+    };
+
     explicit Bus(Config config);
+
+    // @o hears of match rule and name ownership changes (nullptr: nobody).
+    void set_observer(BusObserver *o) noexcept { observer_ = o; }
+    [[nodiscard]] Stats &stats() noexcept { return stats_; }
+    [[nodiscard]] std::size_t peer_count() const noexcept { return peers_.size(); }
+    // A call from @caller (serial @serial) reached @callee outside the bus
+    // (through the kernel): its reply may be routed back.
+    void expect_reply(PeerId caller, std::uint32_t serial, PeerId callee);
+    // The reply to a call the bus forwarded reached @caller outside the
+    // bus: the bus no longer waits for it. False if none was expected.
+    bool reply_passed(PeerId caller, std::uint32_t serial, PeerId callee);
 
     PeerId link_opened(Link &link) override;
     void link_message(PeerId id, const afbus::dbus::Message &msg, std::vector<UniqueFd> fds) override;
@@ -91,7 +111,7 @@ private:
     // broadcast), and to monitors. @sender nullptr: the driver.
     void dispatch(const Peer *sender, const afbus::dbus::Message &msg, const Bytes &bytes,
                   std::span<const UniqueFd> fds, Peer *to);
-    void deliver(Peer &to, const Bytes &bytes, std::span<const UniqueFd> fds);
+    void deliver(const Peer *from, Peer &to, const Bytes &bytes, std::span<const UniqueFd> fds);
     void send_driver_message(afbus::dbus::Header h, const afbus::dbus::Writer &body, Peer *to);
     void announce(const NameChange &change);
     void settle(Peer &p, const std::optional<NameChange> &change, std::uint32_t code,
@@ -112,6 +132,8 @@ private:
     PeerId next_id_ = 1;
     std::uint32_t driver_serial_ = 0;
     std::size_t eavesdroppers_ = 0; // peers with eavesdrop rules or monitors
+    BusObserver *observer_ = nullptr;
+    Stats stats_;
 };
 
 } // namespace afbusd::bus

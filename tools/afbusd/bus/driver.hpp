@@ -65,6 +65,7 @@ private:
     void get_selinux_context(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
     void reload_config(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
     void get_id(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
+    void get_stats(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
     void become_monitor(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
     void introspect(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);
     void ping(Peer &caller, const afbus::dbus::Message &call, afbus::dbus::Reader &args);

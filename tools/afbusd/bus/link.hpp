@@ -33,6 +33,10 @@ using PeerId = std::uint64_t;
 struct OutMessage {
     std::shared_ptr<const std::vector<std::byte>> bytes;
     std::vector<UniqueFd> fds;
+    // The peer whose message this is (0: the bus driver). A transport that
+    // can send on the sender's behalf (AF_BUS: a legacy client's proxy
+    // socket) uses it; others ignore it.
+    PeerId from = 0;
 };
 
 // Who the peer is, from the transport (SO_PEERCRED on AF_UNIX).
@@ -60,6 +64,11 @@ public:
     [[nodiscard]] virtual const Credentials &credentials() const noexcept = 0;
     // Ends the connection; the transport reports nothing more for it.
     virtual void close() noexcept = 0;
+    // The client part of the connection's prefix-0 AF_BUS address, which
+    // the bus takes as the peer's id (unique name ":1.N"), so AF_BUS peers
+    // compute a unique name's address without asking. 0: the transport has
+    // none and the bus numbers the peer itself.
+    [[nodiscard]] virtual PeerId bus_address() const noexcept { return 0; }
 };
 
 // What a transport tells the bus.

@@ -149,4 +149,15 @@ bool Policy::may_send(uid_t uid, std::span<const std::string_view> names) const 
     return decide(Action::send, uid, names);
 }
 
+std::vector<Policy::SendRule> Policy::send_rules() const
+{
+    std::vector<SendRule> out;
+    for (const Rule &r : rules_) {
+        if (r.action == Action::send) {
+            out.push_back(SendRule{r.allow, r.pattern, r.uid});
+        }
+    }
+    return out;
+}
+
 } // namespace afbusd::bus

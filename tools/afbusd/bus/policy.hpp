@@ -39,6 +39,14 @@ public:
 
     [[nodiscard]] std::size_t size() const noexcept { return rules_.size(); }
 
+    // The send rules, in order (the AF_BUS master mirrors them in nfdbus).
+    struct SendRule {
+        bool allow = true;
+        std::string pattern;
+        std::optional<uid_t> uid;
+    };
+    [[nodiscard]] std::vector<SendRule> send_rules() const;
+
 private:
     enum class Action : std::uint8_t { own, send };
     struct Rule {

@@ -56,7 +56,7 @@ std::expected<std::string, std::string> UnixServer::listen(std::string_view addr
     }
     if (!target || target->kind == dbus::ConnectTarget::Kind::afbus_path) {
         return std::unexpected{"no unix:path= or unix:abstract= entry in \"" + std::string{address} +
-                               "\" (the AF_BUS transport is not implemented yet)"};
+                               "\" (afbus: addresses are served by the AF_BUS master)"};
     }
     sockaddr_un sun{};
     sun.sun_family = AF_UNIX;

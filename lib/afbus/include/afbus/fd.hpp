@@ -41,6 +41,13 @@ public:
             fd_ = -1;
         }
     }
+    // Closes the fd held, if any, and owns @fd instead (closed through the
+    // same seam).
+    void reset(int fd) noexcept
+    {
+        reset();
+        fd_ = fd;
+    }
 
 private:
     int fd_ = -1;
