@@ -229,7 +229,13 @@ std::map<std::string, std::uint64_t> stats(Connection &c)
         }
         const std::string key{entry->get_string().value_or("")};
         auto v = entry->enter_variant();
-        out[key] = v ? v->get_uint64().value_or(0) : 0;
+        if (!v) {
+            break;
+        }
+        out[key] = v->get_uint64().value_or(0);
+        // Without this the entry stays at its value, and so would the
+        // array: the loop never ended (reader.hpp: leave every child).
+        entry->leave(*v);
         array->leave(*entry);
     }
     return out;
