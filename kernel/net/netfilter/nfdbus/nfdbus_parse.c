@@ -20,8 +20,8 @@
  * the element walk would have found. Large payloads are such arrays
  * (``ay``), and the hook parses every copy of a message while the bus's
  * sequencing lock is held: walking 64 KiB byte by byte there took about
- * 5 ms in a TCG guest (Documentation/netfilter/nfdbus.rst, "Cost"). Arrays
- * of b are checked in a tight loop (each must be 0 or 1).
+ * 2.5 ms in a TCG guest (Documentation/netfilter/nfdbus.rst, "Cost").
+ * Arrays of b are checked in a tight loop (each must be 0 or 1).
  *
  * Strings in the body are not checked for valid UTF-8: the kernel routes
  * messages and never interprets text; names, which it compares, are ASCII by
