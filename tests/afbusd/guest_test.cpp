@@ -83,6 +83,7 @@ struct Ran {
 Ran run(const std::vector<std::string> &args)
 {
     std::vector<char *> argv;
+    argv.reserve(args.size() + 1);
     for (const std::string &a : args) {
         argv.push_back(const_cast<char *>(a.c_str()));
     }
@@ -137,6 +138,7 @@ public:
         const std::vector<std::string> args{AFBUSD_PATH, "--foreground", "--address", "afbus:path=" + bus_path().name,
                                             "--address", "unix:path=" + dir_ + "/unix"};
         std::vector<char *> argv;
+        argv.reserve(args.size() + 1);
         for (const std::string &a : args) {
             argv.push_back(const_cast<char *>(a.c_str()));
         }
