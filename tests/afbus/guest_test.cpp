@@ -312,6 +312,32 @@ TEST_F(AfBusConnectionTest, PeerToPeerCallSkipsTheMaster)
     EXPECT_EQ(master->messages(), before);
 }
 
+// A large call in both forms: built by call() (SENDER set when built) and
+// handed over already marshalled without SENDER (given a new header in
+// front of its body). Either way the body arrives byte for byte, as a
+// non-linear skb (above 16 KiB), and the reply names its sender.
+TEST_F(AfBusConnectionTest, LargeCallsKeepTheirBodyAndGetASender)
+{
+    service->run_in_thread();
+    std::string big(65536, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) {
+        big[i] = static_cast<char>('a' + i % 26);
+    }
+    const dbus::Header h = call_header(service->connection().unique_name(), "Echo");
+    auto built = client->call(h, string_body(big), 5s);
+    ASSERT_TRUE(built) << built.error().code.message() << " " << built.error().name;
+    EXPECT_EQ(first_string(built->message()), big);
+    EXPECT_EQ(built->header().sender, service->connection().unique_name());
+
+    auto bytes = dbus::build_message(h, string_body(big));
+    ASSERT_TRUE(bytes);
+    ASSERT_TRUE(dbus::parse_message(*bytes)->header.sender.empty());
+    auto handed = client->call_message(std::move(*bytes), 5s);
+    ASSERT_TRUE(handed) << handed.error().code.message() << " " << handed.error().name;
+    EXPECT_EQ(first_string(handed->message()), big);
+    EXPECT_EQ(handed->header().sender, service->connection().unique_name());
+}
+
 TEST_F(AfBusConnectionTest, WellKnownNameIsResolvedCachedAndInvalidated)
 {
     auto owned = service->connection().request_name("org.afbus.Test", 0, 5s);

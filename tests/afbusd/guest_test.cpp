@@ -83,6 +83,7 @@ struct Ran {
 Ran run(const std::vector<std::string> &args)
 {
     std::vector<char *> argv;
+    argv.reserve(args.size() + 1);
     for (const std::string &a : args) {
         argv.push_back(const_cast<char *>(a.c_str()));
     }
@@ -137,6 +138,7 @@ public:
         const std::vector<std::string> args{AFBUSD_PATH, "--foreground", "--address", "afbus:path=" + bus_path().name,
                                             "--address", "unix:path=" + dir_ + "/unix"};
         std::vector<char *> argv;
+        argv.reserve(args.size() + 1);
         for (const std::string &a : args) {
             argv.push_back(const_cast<char *>(a.c_str()));
         }
@@ -229,7 +231,13 @@ std::map<std::string, std::uint64_t> stats(Connection &c)
         }
         const std::string key{entry->get_string().value_or("")};
         auto v = entry->enter_variant();
-        out[key] = v ? v->get_uint64().value_or(0) : 0;
+        if (!v) {
+            break;
+        }
+        out[key] = v->get_uint64().value_or(0);
+        // Without this the entry stays at its value, and so would the
+        // array: the loop never ended (reader.hpp: leave every child).
+        entry->leave(*v);
         array->leave(*entry);
     }
     return out;

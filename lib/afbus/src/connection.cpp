@@ -296,14 +296,19 @@ Result<std::uint32_t> Connection::send(const dbus::Header &header, const dbus::W
     dbus::Header h = header;
     h.serial = next_serial_;
     h.unix_fds = static_cast<std::uint32_t>(fds.size());
-    if (transport_ == Transport::afbus && !unique_name_.empty()) {
-        h.sender = unique_name_;
-    }
-    auto bytes = dbus::build_message(h, body);
+    auto bytes = build(h, body);
     if (!bytes) {
         return std::unexpected{dbus_error(bytes.error())};
     }
     return enqueue(std::move(*bytes), fds);
+}
+
+std::expected<std::vector<std::byte>, dbus::Errc> Connection::build(dbus::Header h, const dbus::Writer &body) const
+{
+    if (transport_ == Transport::afbus && !unique_name_.empty()) {
+        h.sender = unique_name_;
+    }
+    return dbus::build_message(h, body);
 }
 
 Result<std::uint32_t> Connection::send_message(std::vector<std::byte> message, std::span<const int> fds)
@@ -687,7 +692,7 @@ Result<CallId> Connection::call_async(const dbus::Header &header, const dbus::Wr
     dbus::Header h = header;
     h.serial = 1; // replaced when queued
     h.unix_fds = static_cast<std::uint32_t>(fds.size());
-    auto bytes = dbus::build_message(h, body);
+    auto bytes = build(h, body);
     if (!bytes) {
         return std::unexpected{dbus_error(bytes.error())};
     }
@@ -738,7 +743,7 @@ CallResult<IncomingMessage> Connection::call(const dbus::Header &header, const d
     dbus::Header h = header;
     h.serial = 1; // replaced when queued
     h.unix_fds = static_cast<std::uint32_t>(fds.size());
-    auto bytes = dbus::build_message(h, body);
+    auto bytes = build(h, body);
     if (!bytes) {
         return std::unexpected{CallError{.code = dbus_error(bytes.error()), .name = {}, .text = {}}};
     }
@@ -779,7 +784,7 @@ Result<void> Connection::reply(const IncomingMessage &call, const dbus::Writer &
                          .destination = c.sender,
                          .reply_serial = c.serial,
                          .unix_fds = static_cast<std::uint32_t>(fds.size())};
-    auto bytes = dbus::build_message(h, body);
+    auto bytes = build(h, body);
     if (!bytes) {
         return std::unexpected{dbus_error(bytes.error())};
     }
@@ -796,7 +801,7 @@ Result<void> Connection::reply_error(const IncomingMessage &call, std::string_vi
                          .reply_serial = c.serial};
     dbus::Writer body;
     body.put_string(text);
-    auto bytes = dbus::build_message(h, body);
+    auto bytes = build(h, body);
     if (!bytes) {
         return std::unexpected{dbus_error(bytes.error())};
     }

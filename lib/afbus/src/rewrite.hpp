@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // Internal: a copy of a marshalled message with another SENDER. On AF_BUS
-// no daemon stamps SENDER, so the library sets it on what it sends; for a
-// message handed over already marshalled (the C API) that means building
-// it again, with lib/dbus's Reader and Writer.
+// no daemon stamps SENDER, so the library sets it on what it sends; a
+// message handed over already marshalled (the C API, send_message()) gets
+// a new header in front of its body, which is copied as it is.
 #ifndef AFBUS_SRC_REWRITE_HPP
 #define AFBUS_SRC_REWRITE_HPP
 

@@ -87,7 +87,7 @@ void Connection::resolve_name(const std::string &name)
         add.member = "AddMatch";
         dbus::Writer body;
         body.put_string(rule);
-        auto bytes = dbus::build_message(add, body);
+        auto bytes = build(add, body);
         if (bytes && register_call(std::move(*bytes), default_call_timeout, {}, [](const CallResult<IncomingMessage> &) {},
                                    true)) {
             watched_names_.insert(name);
@@ -97,7 +97,7 @@ void Connection::resolve_name(const std::string &name)
     get.member = "GetNameOwner";
     dbus::Writer body;
     body.put_string(name);
-    auto bytes = dbus::build_message(get, body);
+    auto bytes = build(get, body);
     auto on_reply = [this, name](const CallResult<IncomingMessage> &reply) {
         std::optional<std::uint64_t> address;
         if (reply) {

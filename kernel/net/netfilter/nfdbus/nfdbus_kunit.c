@@ -779,6 +779,149 @@ static void parse_nested_variants(struct kunit *test)
 	}
 }
 
+/* As parse_body(), for a body of any size: the message is copied whole. */
+static int parse_big_body(struct kunit *test, struct mb *m, bool be,
+			  const char *sig, const u8 *body, u32 blen,
+			  struct nfdbus_msg *msg)
+{
+	static const struct nfdbus_vector v = {
+		.type = NFDBUS_MSG_METHOD_CALL, .path = "/a", .member = "Echo",
+	};
+	struct raw_field f = { NFDBUS_FIELD_SIGNATURE, "g", 0, sig };
+	u32 len = nfdbus_test_build(m, &v, be, &f, 1);
+	u8 *buf = kunit_kmalloc(test, len + blen, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, buf);
+	mb_u32_at(m, 4, blen);
+	memcpy(buf, m->buf, len);
+	memcpy(buf + len, body, blen);
+	return nfdbus_test_parse(test, buf, len + blen, msg);
+}
+
+static void put_u32(u8 *p, bool be, u32 v)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		p[be ? 3 - i : i] = v >> (8 * i);
+}
+
+/* An array of @n elements of @size bytes, each @val, in byte order @be */
+static u8 *fixed_array(struct kunit *test, bool be, u32 n, u32 size, u8 val,
+		       u32 *blen)
+{
+	u32 start = size == 8 ? 8 : 4, len = n * size;
+	u8 *body = kunit_kzalloc(test, start + len, GFP_KERNEL);
+	u32 i;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, body);
+	put_u32(body, be, len);
+	/* @val in the element's last byte (big-endian) or first */
+	for (i = 0; i < n; i++)
+		body[start + i * size + (be ? size - 1 : 0)] = val;
+	*blen = start + len;
+	return body;
+}
+
+/* Arrays of fixed-size elements (payloads: ay) are skipped in one step, so
+ * that the hook's work for a large message does not grow with its size.
+ * The checks the element walk made still apply: a whole number of
+ * elements, and booleans 0 or 1.
+ */
+static void parse_fixed_arrays(struct kunit *test)
+{
+	static const struct {
+		const char *sig;
+		u32 size;
+	} types[] = {
+		{ "ay", 1 }, { "an", 2 }, { "aq", 2 }, { "ai", 4 }, { "au", 4 },
+		{ "ah", 4 }, { "ax", 8 }, { "at", 8 }, { "ad", 8 }, { "ab", 4 },
+	};
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
+	u32 blen, small_steps, i;
+	unsigned int be;
+	u8 *body;
+
+	for (be = 0; be <= 1; be++) {
+		body = fixed_array(test, be, 16, 1, 0x5a, &blen);
+		KUNIT_ASSERT_EQ(test, parse_big_body(test, m, be, "ay", body,
+						     blen, msg), 0);
+		small_steps = msg->walk_steps;
+		body = fixed_array(test, be, 65536, 1, 0x5a, &blen);
+		KUNIT_ASSERT_EQ(test, parse_big_body(test, m, be, "ay", body,
+						     blen, msg), 0);
+		KUNIT_EXPECT_EQ(test, msg->nargs, 1);
+		KUNIT_EXPECT_EQ(test, msg->arg_type[0], 'a');
+		KUNIT_EXPECT_EQ_MSG(test, msg->walk_steps, small_steps,
+				    "64 KiB ay walked in %u steps, 16 B in %u",
+				    msg->walk_steps, small_steps);
+
+		for (i = 0; i < ARRAY_SIZE(types); i++) {
+			u32 size = types[i].size;
+
+			body = fixed_array(test, be, 4096 / size, size, 1,
+					   &blen);
+			KUNIT_EXPECT_EQ_MSG(test,
+					    parse_big_body(test, m, be,
+							   types[i].sig, body,
+							   blen, msg), 0,
+					    "%s", types[i].sig);
+			KUNIT_EXPECT_EQ(test, msg->walk_steps, small_steps);
+			if (size == 1)
+				continue;
+			/* one byte short of a whole number of elements */
+			body = fixed_array(test, be, 3, size, 1, &blen);
+			put_u32(body, be, 3 * size - 1);
+			KUNIT_EXPECT_EQ_MSG(test,
+					    parse_big_body(test, m, be,
+							   types[i].sig, body,
+							   blen - 1, msg),
+					    -EINVAL, "%s", types[i].sig);
+		}
+		/* a boolean that is not 0 or 1, last of 4096 */
+		body = fixed_array(test, be, 4096, 4, 1, &blen);
+		body[blen - (be ? 1 : 4)] = 2;
+		KUNIT_EXPECT_EQ(test, parse_big_body(test, m, be, "ab", body,
+						     blen, msg), -EINVAL);
+	}
+}
+
+/* An array counts as a container for the depth limit, skipped or not. */
+static void parse_fixed_array_depth(struct kunit *test)
+{
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
+	u8 *body = kunit_kzalloc(test, 256, GFP_KERNEL);
+	unsigned int n, i, pos, elems;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, body);
+	for (elems = 0; elems <= 1; elems++) {
+		for (n = 63; n <= 64; n++) {
+			/* n variants, the innermost holding ay of elems bytes */
+			memset(body, 0, 256);
+			for (i = 0, pos = 0; i < n - 1; i++) {
+				body[pos++] = 1;
+				body[pos++] = 'v';
+				pos++;
+			}
+			body[pos++] = 2;
+			body[pos++] = 'a';
+			body[pos++] = 'y';
+			pos = ALIGN(pos + 1, 4);
+			body[pos] = elems;	/* little-endian length */
+			pos += 4 + elems;
+			KUNIT_EXPECT_EQ_MSG(test,
+					    parse_body(test, m, 0, "v", body,
+						       pos, msg),
+					    n + elems <= NFDBUS_MAX_DEPTH ?
+					    0 : -EINVAL,
+					    "%u variants, %u elements", n,
+					    elems);
+		}
+	}
+}
+
 static struct kunit_case nfdbus_parse_cases[] = {
 	KUNIT_CASE(parse_valid_signal),
 	KUNIT_CASE(parse_gdbus_messages),
@@ -791,6 +934,8 @@ static struct kunit_case nfdbus_parse_cases[] = {
 	KUNIT_CASE(signature_grammar),
 	KUNIT_CASE(parse_body_values),
 	KUNIT_CASE(parse_nested_variants),
+	KUNIT_CASE(parse_fixed_arrays),
+	KUNIT_CASE(parse_fixed_array_depth),
 	{}
 };
 

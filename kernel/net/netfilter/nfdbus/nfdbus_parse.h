@@ -83,6 +83,7 @@ struct nfdbus_str {
  * @sender:       SENDER
  * @signature:    SIGNATURE (empty when absent)
  * @nargs:        number of top-level body arguments
+ * @walk_steps:   steps the body walk took (the KUnit tests bound the work)
  * @arg_type:     type code of top-level argument N, for N < 64
  * @arg_off:      for an s, o or g argument N < 64, offset of its first
  *                byte from the start of the message
@@ -107,6 +108,7 @@ struct nfdbus_msg {
 	struct nfdbus_str sender;
 	struct nfdbus_str signature;
 	u32 nargs;
+	u32 walk_steps;
 	u8 arg_type[NFDBUS_MAX_MATCH_ARGS];
 	u32 arg_off[NFDBUS_MAX_MATCH_ARGS];
 	u32 arg_len[NFDBUS_MAX_MATCH_ARGS];

@@ -269,6 +269,9 @@ private:
     Result<void> say_hello(std::chrono::steady_clock::time_point deadline);
     Result<void> wait_io(short events, std::chrono::steady_clock::time_point deadline);
 
+    // dbus::build_message() with SENDER set to our unique name on AF_BUS,
+    // so that enqueue() need not build the message again.
+    std::expected<std::vector<std::byte>, dbus::Errc> build(dbus::Header h, const dbus::Writer &body) const;
     Result<std::uint32_t> enqueue(std::vector<std::byte> message, std::span<const int> fds,
                                   std::optional<std::uint64_t> address = {});
     Result<std::uint32_t> register_call(std::vector<std::byte> message, std::chrono::milliseconds timeout,
