@@ -35,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -135,7 +136,7 @@ public:
             return;
         }
         dir_ = tmpl;
-        const std::vector<std::string> args{AFBUSD_PATH, "--foreground", "--address", "afbus:path=" + bus_path().name,
+        const std::vector<std::string> args{AFBUSD_PATH, "--foreground", "--log-level", "debug", "--address", "afbus:path=" + bus_path().name,
                                             "--address", "unix:path=" + dir_ + "/unix"};
         std::vector<char *> argv;
         argv.reserve(args.size() + 1);
@@ -188,7 +189,18 @@ public:
         int status = -1;
         if (pid_ > 0) {
             ::kill(pid_, sig);
-            ::waitpid(pid_, &status, 0);
+            // Bounded: a broker that does not stop is killed (and the
+            // test fails on the status).
+            const auto deadline = std::chrono::steady_clock::now() + 5s;
+            while (::waitpid(pid_, &status, WNOHANG) == 0) {
+                if (std::chrono::steady_clock::now() > deadline) {
+                    ADD_FAILURE() << "afbusd did not stop on signal " << sig;
+                    ::kill(pid_, SIGKILL);
+                    ::waitpid(pid_, &status, 0);
+                    break;
+                }
+                std::this_thread::sleep_for(10ms);
+            }
             pid_ = -1;
         }
         return status;
