@@ -43,6 +43,7 @@ void Service::handle(IncomingMessage &msg)
     ++calls_;
     const std::string_view member = msg.header().member;
     if (member == "Echo") {
+        ++echo_calls_;
         (void)conn_->reply(msg, string_body(first_string(msg.message())));
     } else if (member == "Fail") {
         (void)conn_->reply_error(msg, "org.afbus.Error.Failed", "failed on purpose");

@@ -29,7 +29,10 @@ public:
     [[nodiscard]] Connection &connection() noexcept { return *conn_; }
     void run_in_thread();
     void stop();
+    // Every method call handled, and the Echo calls among them (a client
+    // such as gdbus call introspects the object before it calls).
     [[nodiscard]] int calls() const noexcept { return calls_.load(); }
+    [[nodiscard]] int echo_calls() const noexcept { return echo_calls_.load(); }
 
 private:
     void handle(IncomingMessage &msg);
@@ -37,6 +40,7 @@ private:
     std::unique_ptr<Connection> conn_;
     std::atomic<bool> stop_{false};
     std::atomic<int> calls_{0};
+    std::atomic<int> echo_calls_{0};
     std::thread thread_;
 };
 
