@@ -148,6 +148,7 @@ namespace {
 std::expected<afbusd::Options, std::string> parse(std::vector<std::string> args)
 {
     std::vector<char *> argv;
+    argv.reserve(args.size());
     for (std::string &a : args) {
         argv.push_back(a.data());
     }
