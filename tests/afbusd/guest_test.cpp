@@ -81,7 +81,15 @@ struct Ran {
     std::string out;
 };
 
-Ran run(const std::vector<std::string> &args)
+// A child started with its stdout on a pipe: its pid and the read end.
+struct Spawned {
+    pid_t pid = -1;
+    int out = -1;
+};
+
+// Starts @args (args[0] looked up in PATH unless it has a slash); nullopt
+// if it could not be started.
+std::optional<Spawned> spawn_reading_stdout(const std::vector<std::string> &args)
 {
     std::vector<char *> argv;
     argv.reserve(args.size() + 1);
@@ -91,38 +99,48 @@ Ran run(const std::vector<std::string> &args)
     argv.push_back(nullptr);
     std::array<int, 2> pipe_fds{-1, -1};
     if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
-        return {};
+        return std::nullopt;
     }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-    pid_t pid = -1;
-    const int e = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    Spawned child;
+    const int e = ::posix_spawnp(&child.pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(pipe_fds[1]);
-    Ran r;
     if (e != 0) {
         ::close(pipe_fds[0]);
+        return std::nullopt;
+    }
+    child.out = pipe_fds[0];
+    return child;
+}
+
+Ran run(const std::vector<std::string> &args)
+{
+    Ran r;
+    const auto child = spawn_reading_stdout(args);
+    if (!child) {
         return r;
     }
     const auto deadline = std::chrono::steady_clock::now() + bound;
     for (;;) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        pollfd p{.fd = pipe_fds[0], .events = POLLIN, .revents = 0};
+        pollfd p{.fd = child->out, .events = POLLIN, .revents = 0};
         if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) != 1) {
-            ::kill(pid, SIGKILL);
+            ::kill(child->pid, SIGKILL);
             break;
         }
         std::array<char, 512> buf{};
-        const ssize_t n = ::read(pipe_fds[0], buf.data(), buf.size());
+        const ssize_t n = ::read(child->out, buf.data(), buf.size());
         if (n <= 0) {
             break;
         }
         r.out.append(buf.data(), static_cast<std::size_t>(n));
     }
-    ::close(pipe_fds[0]);
-    ::waitpid(pid, &r.status, 0);
+    ::close(child->out);
+    ::waitpid(child->pid, &r.status, 0);
     return r;
 }
 
@@ -136,31 +154,15 @@ public:
             return;
         }
         dir_ = tmpl;
-        const std::vector<std::string> args{AFBUSD_PATH, "--foreground", "--log-level", "debug", "--address", "afbus:path=" + bus_path().name,
-                                            "--address", "unix:path=" + dir_ + "/unix"};
-        std::vector<char *> argv;
-        argv.reserve(args.size() + 1);
-        for (const std::string &a : args) {
-            argv.push_back(const_cast<char *>(a.c_str()));
-        }
-        argv.push_back(nullptr);
-        std::array<int, 2> out{-1, -1};
-        if (::pipe2(out.data(), O_CLOEXEC) != 0) {
+        const auto child = spawn_reading_stdout({AFBUSD_PATH, "--foreground", "--log-level", "debug", "--address",
+                                                 "afbus:path=" + bus_path().name, "--address",
+                                                 "unix:path=" + dir_ + "/unix"});
+        if (!child) {
             return;
         }
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-        const int e = ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(out[1]);
-        if (e != 0) {
-            pid_ = -1;
-            ::close(out[0]);
-            return;
-        }
-        const std::string line = read_line(out[0], bound);
-        ::close(out[0]);
+        pid_ = child->pid;
+        const std::string line = read_line(child->out, bound);
+        ::close(child->out);
         const auto semi = line.find(';');
         if (semi != std::string::npos) {
             afbus_address_ = line.substr(0, semi);
