@@ -51,7 +51,9 @@ struct net;
  * PACKET_MULTICAST for a holder of a multicast destination's prefix, and
  * PACKET_OTHERHOST for an eavesdropper that gets it only because it
  * eavesdrops. The skb may be non-linear (messages longer than one page
- * allocation carry the rest in fragments).
+ * allocation carry the rest in fragments). The copies of one message are
+ * clones sharing its data, offered one after the other under one hold of
+ * the lock; bus_nf_msg_seq() tells them from other messages' copies.
  */
 struct bus_skb_parms {
 	struct pid	*pid;
@@ -92,6 +94,7 @@ int bus_nf_register(const struct bus_nf_ops *ops);
 void bus_nf_unregister(const struct bus_nf_ops *ops);
 void *bus_nf_priv(const struct bus *bus);
 void *bus_nf_sk_priv(const struct sock *sk);
+u64 bus_nf_msg_seq(const struct sock *sk);
 struct bus *bus_find_by_path(struct net *net, const char *path,
 			     unsigned int len);
 void bus_put(struct bus *bus);

@@ -70,7 +70,7 @@ struct bus {
 	bool			listening;
 	bool			dead;
 	u64			next_client;
-	unsigned long		gen;
+	u64			gen;
 	unsigned int		npeers;
 	struct list_head	peers;
 	DECLARE_HASHTABLE(addrs, BUS_ADDR_HASH_BITS);
@@ -142,7 +142,7 @@ struct bus_sock {
 	bool			eavesdrop;
 	bool			send_blocked;
 	long			blocked_seq;
-	unsigned long		mark;
+	u64			mark;
 	u32			maxqlen;
 	u32			sendbuf;
 };

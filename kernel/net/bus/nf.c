@@ -13,6 +13,8 @@
  *    is taken in process context only, with no other AF_BUS lock held.
  *  - bus.nf_priv is read under RCU: nf_hook() holds rcu_read_lock()
  *    around the hook, and the hook also runs under bus.lock.
+ *  - bus.gen, the delivery attempt the hook judges, is read under the
+ *    bus.lock the hook runs in (bus_nf_msg_seq()).
  *
  * A bus with state pins the user's module, so the user can only go away
  * once every bus it knows has ended; buses bound while no user was
@@ -169,6 +171,30 @@ void *bus_nf_sk_priv(const struct sock *sk)
 	return bus ? bus_nf_priv(bus) : NULL;
 }
 EXPORT_SYMBOL_GPL(bus_nf_sk_priv);
+
+/**
+ * bus_nf_msg_seq - which message a NF_BUS_SENDING hook is judging
+ * @sk: the sending socket the hook is given
+ *
+ * Every copy of one message offered to the hook in one delivery attempt
+ * comes with the same value, and no other message of the bus ever does
+ * (a retried delivery, after waiting for room, is a new attempt). A hook
+ * may therefore keep what it worked out from the first copy, such as the
+ * parsed message, and use it for the other copies. The value is never 0.
+ *
+ * Call from the hook only: it reads the bus's sequencing state, which the
+ * caller's bus.lock holds still.
+ *
+ * Return: the delivery attempt's number.
+ */
+u64 bus_nf_msg_seq(const struct sock *sk)
+{
+	const struct bus *bus = bus_sk(sk)->bus;
+
+	lockdep_assert_held(&bus->lock);
+	return bus->gen;
+}
+EXPORT_SYMBOL_GPL(bus_nf_msg_seq);
 
 /**
  * bus_net - the network namespace of a bus

@@ -353,6 +353,7 @@ Result<NfdbusStats> Nfdbus::stats(const BusPath &bus)
             case NFDBUS_STATS_DROPPED_NO_MATCH: st.dropped_no_match = v; break;
             case NFDBUS_STATS_DROPPED_POLICY: st.dropped_policy = v; break;
             case NFDBUS_STATS_DROPPED_SPOOFED: st.dropped_spoofed = v; break;
+            case NFDBUS_STATS_MESSAGES: st.messages = v; break;
             default: break;
             }
         });

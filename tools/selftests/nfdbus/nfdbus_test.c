@@ -386,6 +386,8 @@ TEST_F(bus, stats_exact)
 	ASSERT_EQ(0, nfdbus_get_stats(&self->nl, &self->m, &st));
 	EXPECT_EQ((uint64_t)NPEERS, st.c[NFDBUS_STATS_DROPPED_MALFORMED]);
 	EXPECT_EQ((uint64_t)NPEERS + 2, st.c[NFDBUS_STATS_PARSED]);
+	/* each message parsed once, not once per copy */
+	EXPECT_EQ(4ULL, st.c[NFDBUS_STATS_MESSAGES]);
 	EXPECT_EQ(1ULL, st.c[NFDBUS_STATS_ACCEPTED]);
 	EXPECT_EQ((uint64_t)NPEERS - 1, st.c[NFDBUS_STATS_DROPPED_NO_MATCH]);
 	EXPECT_EQ(1ULL, st.c[NFDBUS_STATS_DROPPED_POLICY]);
@@ -444,6 +446,7 @@ TEST_F(bus, large_message_in_paged_skb)
 
 	ASSERT_EQ(0, nfdbus_get_stats(&self->nl, &self->m, &st));
 	EXPECT_EQ((uint64_t)NPEERS, st.c[NFDBUS_STATS_PARSED]);
+	EXPECT_EQ(2ULL, st.c[NFDBUS_STATS_MESSAGES]);
 	EXPECT_EQ(1ULL, st.c[NFDBUS_STATS_ACCEPTED]);
 	EXPECT_EQ((uint64_t)NPEERS, st.c[NFDBUS_STATS_DROPPED_MALFORMED]);
 	free(text);

@@ -153,6 +153,9 @@ enum nfdbus_policy_attr {
  * @NFDBUS_STATS_DROPPED_SPOOFED: dropped in strict mode: SENDER not owned
  *	by the sending connection
  * @NFDBUS_STATS_PAD: padding
+ * @NFDBUS_STATS_MESSAGES: messages the hook parsed, valid or not, each
+ *	counted once however many of its copies are judged (a multicast to
+ *	N recipients: N copies, 1 message)
  * @__NFDBUS_STATS_MAX: number of attributes
  */
 enum nfdbus_stats_attr {
@@ -164,6 +167,7 @@ enum nfdbus_stats_attr {
 	NFDBUS_STATS_DROPPED_POLICY,
 	NFDBUS_STATS_DROPPED_SPOOFED,
 	NFDBUS_STATS_PAD,
+	NFDBUS_STATS_MESSAGES,
 	__NFDBUS_STATS_MAX,
 };
 

@@ -23,6 +23,11 @@
  * 16 KiB) is parsed in place; a longer one is copied with skb_copy_bits()
  * into the bus's scratch buffer first. Nothing is allocated per message,
  * and nothing is read past skb->len.
+ *
+ * A multicast comes as one copy per recipient, all clones of one message:
+ * the first copy is parsed, the others reuse the result, which
+ * bus_nf_msg_seq() tells apart from the previous message's. Only the
+ * judgement (match rules, policy) is per copy.
  */
 
 #include <linux/if_packet.h>
@@ -40,14 +45,30 @@ static void nfdbus_count(struct nfdbus_bus *nb, int counter)
 	atomic64_inc(&nb->stats[counter]);
 }
 
+/* Parse the message @skb is a copy of into @nb->msg; true if it is valid. */
+static bool nfdbus_parse_copy(struct nfdbus_bus *nb, const struct sk_buff *skb)
+{
+	const void *data;
+
+	if (!skb_is_nonlinear(skb))
+		data = skb->data;
+	else if (skb->len <= BUS_MAX_SENDBUF &&
+		 !skb_copy_bits(skb, 0, nb->scratch, skb->len))
+		data = nb->scratch;
+	else
+		return false;
+	return !nfdbus_parse_message(data, skb->len, &nb->msg) &&
+	       nb->msg.total_len == skb->len;
+}
+
 static unsigned int nfdbus_hook(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
 	const struct bus_skb_parms *cb = BUS_SKB_CB(skb);
 	struct nfdbus_copy c;
 	struct nfdbus_bus *nb;
-	const void *data;
 	int verdict;
+	u64 seq;
 
 	/* Nothing stands between a peer and the master, either way (see
 	 * verdict.c): the master's unicast copies, such as the SASL lines it
@@ -61,17 +82,17 @@ static unsigned int nfdbus_hook(void *priv, struct sk_buff *skb,
 	if (!nb)
 		return NF_ACCEPT;
 
-	if (!skb_is_nonlinear(skb)) {
-		data = skb->data;
-	} else if (skb->len <= BUS_MAX_SENDBUF &&
-		   !skb_copy_bits(skb, 0, nb->scratch, skb->len)) {
-		data = nb->scratch;
-	} else {
-		nfdbus_count(nb, NFDBUS_STATS_DROPPED_MALFORMED);
-		return NF_DROP;
+	/* One parse per message: its other copies share its data, and
+	 * @nb->msg points into that data (or into @nb->scratch), which the
+	 * sender's reference keeps while the copies are offered.
+	 */
+	seq = bus_nf_msg_seq(state->sk);
+	if (seq != nb->msg_seq) {
+		nb->msg_ok = nfdbus_parse_copy(nb, skb);
+		nb->msg_seq = seq;
+		nfdbus_count(nb, NFDBUS_STATS_MESSAGES);
 	}
-	if (nfdbus_parse_message(data, skb->len, &nb->msg) ||
-	    nb->msg.total_len != skb->len) {
+	if (!nb->msg_ok) {
 		nfdbus_count(nb, NFDBUS_STATS_DROPPED_MALFORMED);
 		return NF_DROP;
 	}

@@ -480,6 +480,7 @@ static const u8 nfdbus_counters[] = {
 	NFDBUS_STATS_DROPPED_NO_MATCH,
 	NFDBUS_STATS_DROPPED_POLICY,
 	NFDBUS_STATS_DROPPED_SPOOFED,
+	NFDBUS_STATS_MESSAGES,
 };
 
 static int nfdbus_nl_get_stats(struct sk_buff *skb, struct genl_info *info)

@@ -140,10 +140,14 @@ struct nfdbus_policy_rule {
  * @scratch: a contiguous copy of a non-linear message (BUS_MAX_SENDBUF
  *	bytes), used by the hook only, under the bus's sequencing lock
  * @msg: the hook's parse result, likewise
+ * @msg_seq: bus_nf_msg_seq() of the message @msg was parsed from (0:
+ *	none yet); its other copies reuse @msg instead of parsing again
+ * @msg_ok: that message parsed; false: it is malformed
  * @rcu: frees it after readers are done
  *
  * The hook of one bus runs under that bus's sequencing lock, never for
- * two copies at once, so @scratch and @msg need no lock. Counters are
+ * two copies at once, so @scratch, @msg, @msg_seq and @msg_ok need no
+ * lock. Counters are
  * atomic for the readers; writers never contend (same lock).
  */
 struct nfdbus_bus {
@@ -155,6 +159,8 @@ struct nfdbus_bus {
 	atomic64_t		stats[__NFDBUS_STATS_MAX];
 	u8			*scratch;
 	struct nfdbus_msg	msg;
+	u64			msg_seq;
+	bool			msg_ok;
 	struct rcu_head		rcu;
 };
 

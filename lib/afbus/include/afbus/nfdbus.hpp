@@ -37,7 +37,9 @@ struct PolicyRule {
     std::string member;
 };
 
-// NFDBUS_CMD_GET_STATS.
+// NFDBUS_CMD_GET_STATS. Every counter but messages counts copies (one per
+// recipient); messages counts each message once (0 from a kernel that
+// predates the counter).
 struct NfdbusStats {
     std::uint64_t parsed = 0;
     std::uint64_t accepted = 0;
@@ -45,6 +47,7 @@ struct NfdbusStats {
     std::uint64_t dropped_no_match = 0;
     std::uint64_t dropped_policy = 0;
     std::uint64_t dropped_spoofed = 0;
+    std::uint64_t messages = 0;
 };
 
 class Nfdbus {
