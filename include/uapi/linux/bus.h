@@ -31,6 +31,11 @@
 /* Length of sockaddr_bus.sbus_path, as sockaddr_un.sun_path. */
 #define BUS_PATH_MAX	108
 
+/* The largest message a bus carries: BUS_SET_SENDBUF's upper bound, so a
+ * receive buffer of this size never truncates.
+ */
+#define BUS_MAX_MSGSIZE	(512 * 1024)
+
 /**
  * struct bus_addr - an address on a bus
  * @s_addr: the top BUS_PREFIX_BITS bits are the prefix, the low

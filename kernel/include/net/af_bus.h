@@ -27,7 +27,7 @@ struct module;
 struct net;
 
 /* Largest message BUS_SET_SENDBUF accepts: what one skb can carry. */
-#define BUS_MAX_SENDBUF		(512 * 1024)
+#define BUS_MAX_SENDBUF		BUS_MAX_MSGSIZE
 
 /**
  * struct bus_skb_parms - control block of every AF_BUS message copy

@@ -13,9 +13,11 @@
 #include <sys/ioctl.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 
 namespace afbus {
 namespace {
@@ -145,33 +147,27 @@ Result<std::size_t> BusSocket::send_default(std::span<const std::byte> data, std
 
 Result<Datagram> BusSocket::receive(int flags) const
 {
-    // The length of the next message: MSG_TRUNC makes a peek into no
-    // buffer at all return it (as for AF_UNIX SOCK_SEQPACKET).
+    // Peeking at the length first would cost a second system call per
+    // message; a buffer that fits any message costs address space only.
+    using Buffer = std::array<std::byte, BUS_MAX_MSGSIZE>;
+    thread_local const std::unique_ptr<Buffer> buf = std::make_unique_for_overwrite<Buffer>();
     Datagram d;
-    std::vector<Fd> no_fds;
-    std::optional<Credentials> no_creds;
     sockaddr_bus sa{};
-    const auto peek = detail::receive_with_fds(*sys_, fd(), reinterpret_cast<sockaddr *>(&sa), sizeof(sa), {},
-                                               no_fds, no_creds, flags | MSG_PEEK | MSG_TRUNC);
-    if (peek.bytes < 0) {
-        return fail(static_cast<int>(peek.bytes));
-    }
-    if (peek.bytes == 0 && peek.name_len == 0) {
-        return fail(-ECONNRESET); // end of stream: the bus or the peer is gone
-    }
-    d.data.resize(static_cast<std::size_t>(peek.bytes));
-    const auto r = detail::receive_with_fds(*sys_, fd(), reinterpret_cast<sockaddr *>(&sa), sizeof(sa), d.data,
-                                            d.fds, d.credentials, flags);
+    const auto r = detail::receive_with_fds(*sys_, fd(), reinterpret_cast<sockaddr *>(&sa), sizeof(sa),
+                                            *buf, d.fds, d.credentials, flags);
     if (r.bytes < 0) {
         return fail(static_cast<int>(r.bytes));
     }
-    if ((r.msg_flags & MSG_TRUNC) != 0 || static_cast<std::size_t>(r.bytes) != d.data.size()) {
-        // Someone else read the peeked message: the socket is shared.
-        return fail(-EPROTO);
+    if (r.bytes == 0 && r.name_len == 0) {
+        return fail(-ECONNRESET); // end of stream: the bus or the peer is gone
+    }
+    if ((r.msg_flags & MSG_TRUNC) != 0) {
+        return fail(-EMSGSIZE); // larger than BUS_MAX_MSGSIZE: not this kernel's AF_BUS
     }
     if ((r.msg_flags & MSG_CTRUNC) != 0) {
         return fail(-ENOBUFS); // more fds than SCM_MAX_FD: cannot happen
     }
+    d.data.assign(buf->begin(), buf->begin() + r.bytes);
     d.sender = sa.sbus_addr.s_addr;
     return d;
 }

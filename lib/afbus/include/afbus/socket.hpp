@@ -112,10 +112,12 @@ public:
     [[nodiscard]] Result<std::size_t> send_default(std::span<const std::byte> data, std::span<const int> fds = {},
                                      int flags = 0) const;
 
-    // Receives one whole message, whatever its size (its length is peeked
-    // first), with its sender, fds and credentials. EAGAIN when
-    // non-blocking and nothing is queued; an empty datagram with sender 0
-    // and no data at end of stream is reported as ECONNRESET.
+    // Receives one whole message, whatever its size, with its sender, fds
+    // and credentials, in one recvmsg(): into a per-thread buffer of
+    // BUS_MAX_MSGSIZE (only the pages the largest message received on the
+    // thread touched are ever resident), then copied to the Datagram.
+    // EAGAIN when non-blocking and nothing is queued; an empty datagram
+    // with sender 0 and no data at end of stream is reported as ECONNRESET.
     [[nodiscard]] Result<Datagram> receive(int flags = 0) const;
 
     // getsockname(): this socket's prefix-0 address (a peer's own; on a
