@@ -49,6 +49,7 @@ struct bus *bus_alloc(struct net *net, int protocol, u32 maxqlen, u32 sendbuf)
 	bus->sendbuf = sendbuf;
 	init_waitqueue_head(&bus->space_wait);
 	atomic_long_set(&bus->drain_seq, 0);
+	atomic_set(&bus->blocked, 0);
 	mutex_init(&bus->nf_lock);
 	bus->cred = get_current_cred();
 	return bus;
@@ -208,16 +209,83 @@ bool bus_holds_prefix(struct bus_sock *u, u16 prefix)
 	return false;
 }
 
+/*
+ * Space wakeups. Every receive calls bus_space_changed(), and every poller
+ * of every peer waits on bus.space_wait (for POLLOUT), so waking it on each
+ * receive made a multicast to N readers walk N wait entries N times. Only
+ * a socket whose last send failed (POLLOUT clear) and a task sleeping for
+ * room need the wakeup; they are counted in bus.blocked, and the queue is
+ * only woken while the count is not 0.
+ *
+ * A waiter counts itself, then (after a full barrier) reads drain_seq; a
+ * receiver bumps drain_seq, then (after a full barrier) reads the count.
+ * One of the two sees the other's write: either the waiter sees the new
+ * drain_seq and does not sleep (or reports POLLOUT), or the receiver sees
+ * the count and wakes the queue, which the waiter joined before counting.
+ */
+
 /* Some queue shrank, or the set of possible recipients changed: blocked
  * senders try again, and pollers re-evaluate POLLOUT.
  */
 void bus_space_changed(struct bus *bus)
 {
 	atomic_long_inc(&bus->drain_seq);
-	/* Orders the increment before the check, as the waiters' re-check. */
-	if (wq_has_sleeper(&bus->space_wait))
+	/* Pairs with bus_space_sleeper() and with the poller's barrier. */
+	smp_mb__after_atomic();
+	if (atomic_read(&bus->blocked) && wq_has_sleeper(&bus->space_wait))
 		wake_up_interruptible_poll(&bus->space_wait,
 					   EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+}
+
+/**
+ * bus_space_sleeper - count a task that is about to sleep on space_wait
+ * @bus: the bus
+ * @counted: false before the first sleep of this wait, then true
+ * @seq: bus.drain_seq as read after prepare_to_wait() and before the
+ *	attempt that failed
+ *
+ * Return: true if the task may sleep; false if drain_seq moved before the
+ * task was counted, so that it must try again first.
+ */
+bool bus_space_sleeper(struct bus *bus, bool *counted, long seq)
+{
+	if (*counted)
+		return true;
+	*counted = true;
+	atomic_inc(&bus->blocked);
+	/* Pairs with bus_space_changed(): count, then re-read drain_seq. */
+	smp_mb__after_atomic();
+	return atomic_long_read(&bus->drain_seq) == seq;
+}
+
+/* The wait that bus_space_sleeper() counted (if @counted) is over. */
+void bus_space_sleeper_done(struct bus *bus, bool counted)
+{
+	if (counted)
+		atomic_dec(&bus->blocked);
+}
+
+/**
+ * bus_set_blocked - a send from @u failed with EAGAIN
+ * @u: the sending socket
+ * @seq: bus.drain_seq as read before the attempt
+ *
+ * POLLOUT clears until drain_seq moves past @seq (bus_writable()); the
+ * caller's poll() then has the barrier that pairs with
+ * bus_space_changed().
+ */
+void bus_set_blocked(struct bus_sock *u, long seq)
+{
+	WRITE_ONCE(u->blocked_seq, seq);
+	if (!xchg(&u->send_blocked, 1))
+		atomic_inc(&u->bus->blocked);
+}
+
+/* A send from @u succeeded, or @u is going away: it is not blocked. */
+void bus_clear_blocked(struct bus_sock *u)
+{
+	if (xchg(&u->send_blocked, 0))
+		atomic_dec(&u->bus->blocked);
 }
 
 static int __net_init bus_net_init_one(struct net *net)

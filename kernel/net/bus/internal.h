@@ -51,6 +51,9 @@
  * @sendbuf: message size limit for peers that connect later
  * @space_wait: senders waiting for queue space, and POLLOUT pollers
  * @drain_seq: bumped whenever a queue shrinks or a target set changes
+ * @blocked: sockets whose last send failed with EAGAIN, plus tasks
+ *	sleeping on @space_wait; @space_wait is only woken while it is not 0
+ *	(see bus_space_changed())
  * @nf_lock: serialises the netfilter user's callbacks for this bus (nf.c)
  * @nf_ops: the netfilter user that holds state for this bus, or NULL
  * @nf_priv: its state; read under RCU (the hook), written under @nf_lock
@@ -79,6 +82,7 @@ struct bus {
 
 	wait_queue_head_t	space_wait;
 	atomic_long_t		drain_seq;
+	atomic_t		blocked;
 
 	struct mutex		nf_lock;	/* see above */
 	const struct bus_nf_ops	*nf_ops;
@@ -121,7 +125,8 @@ enum bus_role {
  * @on_bus: @node is linked
  * @joined: the master joined the peer (PEER)
  * @eavesdrop: the peer receives copies of all traffic (PEER)
- * @send_blocked: the last send failed with EAGAIN (see bus_writable())
+ * @send_blocked: 1 if the last send failed with EAGAIN (see
+ *	bus_writable()); counted in bus.blocked while set, changed by xchg()
  * @blocked_seq: bus.drain_seq when that send was tried
  * @mark: == bus.gen while the socket is a recipient of the current message
  * @maxqlen: receive queue limit in messages
@@ -140,7 +145,7 @@ struct bus_sock {
 	bool			on_bus;
 	bool			joined;
 	bool			eavesdrop;
-	bool			send_blocked;
+	int			send_blocked;
 	long			blocked_seq;
 	u64			mark;
 	u32			maxqlen;
@@ -194,6 +199,10 @@ void bus_addr_insert(struct bus *bus, struct bus_sock *owner,
 void bus_addr_remove(struct bus *bus, struct bus_addr_entry *e);
 bool bus_holds_prefix(struct bus_sock *u, u16 prefix);
 void bus_space_changed(struct bus *bus);
+bool bus_space_sleeper(struct bus *bus, bool *counted, long seq);
+void bus_space_sleeper_done(struct bus *bus, bool counted);
+void bus_set_blocked(struct bus_sock *u, long seq);
+void bus_clear_blocked(struct bus_sock *u);
 int bus_net_init(void);
 void bus_net_exit(void);
 

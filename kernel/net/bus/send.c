@@ -311,6 +311,7 @@ static int bus_transmit(struct bus_tx *tx, long timeo)
 {
 	struct bus_sock *u = tx->from;
 	struct bus *bus = u->bus;
+	bool counted = false;
 	DEFINE_WAIT(wait);
 	long seq;
 	int err;
@@ -331,19 +332,20 @@ static int bus_transmit(struct bus_tx *tx, long timeo)
 		if (err != -EAGAIN)
 			break;
 		if (!timeo) {
-			WRITE_ONCE(u->blocked_seq, seq);
-			WRITE_ONCE(u->send_blocked, true);
+			bus_set_blocked(u, seq);
 			break;
 		}
 		if (signal_pending(current)) {
 			err = sock_intr_errno(timeo);
 			break;
 		}
-		timeo = schedule_timeout(timeo);
+		if (bus_space_sleeper(bus, &counted, seq))
+			timeo = schedule_timeout(timeo);
 	}
 	finish_wait(&bus->space_wait, &wait);
+	bus_space_sleeper_done(bus, counted);
 	if (!err)
-		WRITE_ONCE(u->send_blocked, false);
+		bus_clear_blocked(u);
 	if (tx->t != tx->stack)
 		kvfree(tx->t);
 	return err;

@@ -66,8 +66,10 @@ static void bus_sock_destruct(struct sock *sk)
 	skb_queue_purge(&sk->sk_receive_queue);
 	WARN_ON_ONCE(u->pair);
 	WARN_ON_ONCE(u->on_bus);
-	if (u->bus)
+	if (u->bus) {
+		bus_clear_blocked(u);
 		bus_put(u->bus);
+	}
 }
 
 static struct sock *bus_sk_alloc(struct net *net, struct socket *sock,
@@ -494,9 +496,10 @@ static int bus_connect(struct socket *sock, struct sockaddr *uaddr,
 	char name[BUS_PATH_MAX + 1];
 	struct bus_addr_entry *e;
 	struct sk_buff *skb;
+	bool counted = false;
 	struct bus *bus;
 	DEFINE_WAIT(wait);
-	long timeo;
+	long timeo, seq;
 	int len, err;
 
 	len = bus_parse_path(uaddr, addr_len, name);
@@ -532,6 +535,7 @@ static int bus_connect(struct socket *sock, struct sockaddr *uaddr,
 		if (err)
 			break;
 		prepare_to_wait(&bus->space_wait, &wait, TASK_INTERRUPTIBLE);
+		seq = atomic_long_read(&bus->drain_seq);
 		spin_lock(&bus->lock);
 		if (!bus->listening || bus->dead) {
 			err = -ECONNREFUSED;
@@ -551,10 +555,12 @@ static int bus_connect(struct socket *sock, struct sockaddr *uaddr,
 		if (signal_pending(current))
 			break;
 		release_sock(sk);
-		timeo = schedule_timeout(timeo);
+		if (bus_space_sleeper(bus, &counted, seq))
+			timeo = schedule_timeout(timeo);
 		lock_sock(sk);
 	}
 	finish_wait(&bus->space_wait, &wait);
+	bus_space_sleeper_done(bus, counted);
 	if (err) {
 		release_sock(sk);
 		goto err_skb;

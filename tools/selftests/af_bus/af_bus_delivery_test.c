@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -362,6 +363,65 @@ TEST_F(bus, no_head_of_line_blocking)
 	EXPECT_TRUE(bus_poll(self->p[0].fd, POLLOUT, BUS_WAIT_MS) & POLLOUT);
 	EXPECT_EQ(1, bus_send(self->p[0].fd, self->p[2].addr, "x", 1,
 			      MSG_DONTWAIT));
+}
+
+struct delayed_recv {
+	int fd;
+	int delay_us;
+};
+
+static void *delayed_recv_fn(void *p)
+{
+	struct delayed_recv *dr = p;
+	char buf[8];
+
+	usleep(dr->delay_us);
+	bus_recv(dr->fd, NULL, buf, sizeof(buf), 0);
+	return NULL;
+}
+
+/*
+ * A poller asleep when the full receiver reads is woken with POLLOUT: by
+ * poll(), and by epoll when EPOLLOUT was only added with EPOLL_CTL_MOD
+ * after the send failed (epoll does not register wait queues anew then).
+ */
+TEST_F(bus, pollout_wakes_sleeping_poller)
+{
+	struct delayed_recv dr = { .fd = self->p[2].fd, .delay_us = 200000 };
+	struct epoll_event ev = { .events = EPOLLIN };
+	int a = self->p[0].fd, ep, round;
+	uint64_t t0;
+	pthread_t th;
+
+	ASSERT_EQ(BUS_DEFAULT_MAXQLEN, group_with_full_member(self->p));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, a, &ev));
+	for (round = 0; round < 2; round++) {
+		EXPECT_EQ(-EAGAIN, bus_send(a, self->p[2].addr, "x", 1,
+					    MSG_DONTWAIT));
+		ASSERT_EQ(0, pthread_create(&th, NULL, delayed_recv_fn, &dr));
+		t0 = now_ns();
+		if (round == 0) {
+			EXPECT_EQ(POLLOUT, bus_poll(a, POLLOUT, BUS_WAIT_MS));
+		} else {
+			ev.events = EPOLLIN | EPOLLOUT;
+			ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_MOD, a, &ev));
+			EXPECT_EQ(1, epoll_wait(ep, &ev, 1, BUS_WAIT_MS));
+			EXPECT_EQ((uint32_t)EPOLLOUT, ev.events);
+		}
+		/* woken by the read, well before the timeout */
+		EXPECT_GT((BUS_WAIT_MS - 1000) * 1000000ULL, now_ns() - t0);
+		pthread_join(th, NULL);
+		EXPECT_EQ(1, bus_send(a, self->p[2].addr, "x", 1,
+				      MSG_DONTWAIT));
+		if (round == 0) {
+			ev.events = EPOLLIN;
+			ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_MOD, a, &ev));
+		}
+	}
+	close(ep);
+	EXPECT_EQ(BUS_DEFAULT_MAXQLEN, bus_drain(self->p[2].fd));
 }
 
 /* ------------------------------------------------------------------ */
