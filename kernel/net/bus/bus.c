@@ -209,8 +209,7 @@ bool bus_holds_prefix(struct bus_sock *u, u16 prefix)
 	return false;
 }
 
-/*
- * Space wakeups. Every receive calls bus_space_changed(), and every poller
+/* Space wakeups. Every receive calls bus_space_changed(), and every poller
  * of every peer waits on bus.space_wait (for POLLOUT), so waking it on each
  * receive made a multicast to N readers walk N wait entries N times. Only
  * a socket whose last send failed (POLLOUT clear) and a task sleeping for
