@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <chrono>
 #include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 
@@ -88,6 +89,39 @@ TEST_F(SeamTest, ShortWritesAreResumed)
     ASSERT_TRUE(reply) << reply.error().code.message();
     EXPECT_EQ(first_string(reply->message()), big);
     EXPECT_GT(sys.faults.sends - sends_before, 5000 / 7);
+}
+
+// A writer that is not const: the message is built in its buffer and sent
+// from there, resumed across short writes.
+TEST_F(SeamTest, InPlaceCallIsResumedAcrossShortWrites)
+{
+    sys.faults.send_max_bytes = 7;
+    const std::string big(5000, 'y');
+    dbus::Writer w;
+    w.put_string(big);
+    auto reply = conn->call(call_header("org.afbus.Server", "Echo"), w, 5s);
+    ASSERT_TRUE(reply) << reply.error().code.message();
+    EXPECT_EQ(first_string(reply->message()), big);
+    EXPECT_EQ(server.echoed(), std::vector<std::string>{big});
+}
+
+// Built in the caller's writer, a message that cannot be written at once is
+// copied into the queue: the caller may reuse its writer at once.
+TEST_F(SeamTest, InPlaceMessageQueuedOnEagainOwnsItsBytes)
+{
+    sys.faults.send_errno = EAGAIN;
+    sys.faults.send_fail_count = 1;
+    dbus::Writer w;
+    w.put_string("queued in place");
+    ASSERT_TRUE(conn->send(call_header("org.afbus.Server", "Echo"), w));
+    EXPECT_EQ(conn->queued_outgoing(), 1U);
+    w.clear();
+    w.put_string("written over");
+    auto reply = conn->call(call_header("org.afbus.Server", "Echo"), w, 5s);
+    ASSERT_TRUE(reply) << reply.error().code.message();
+    EXPECT_EQ(first_string(reply->message()), "written over");
+    EXPECT_EQ(server.echoed(), (std::vector<std::string>{"queued in place", "written over"}));
+    EXPECT_EQ(conn->queued_outgoing(), 0U);
 }
 
 TEST_F(SeamTest, ConnectionResetFailsTheCallAndTheConnection)

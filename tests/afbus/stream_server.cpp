@@ -103,7 +103,12 @@ void StreamServer::run(Options options)
             if (member == "Hello") {
                 reply = build_reply(*msg, string_body(":1.1"), "org.freedesktop.DBus", ++serial);
             } else if (member == "Echo") {
-                reply = build_reply(*msg, string_body(first_string(*msg)), {}, ++serial);
+                const std::string text{first_string(*msg)};
+                {
+                    const std::scoped_lock lock{mutex_};
+                    echoed_.push_back(text);
+                }
+                reply = build_reply(*msg, string_body(text), {}, ++serial);
             } else if (member == "Silent") {
                 continue;
             } else if (member == "Garbage") {

@@ -14,7 +14,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace afbus::testing {
 
@@ -38,6 +41,12 @@ public:
     Fd take_client() { return std::move(client_); }
     // Method calls served so far (Hello included).
     [[nodiscard]] int calls() const noexcept { return calls_.load(); }
+    // The arguments of the Echo calls answered so far, in order.
+    [[nodiscard]] std::vector<std::string> echoed() const
+    {
+        const std::scoped_lock lock{mutex_};
+        return echoed_;
+    }
 
 private:
     void run(Options options);
@@ -46,6 +55,8 @@ private:
     Fd server_;
     std::array<int, 2> stop_pipe_{-1, -1};
     std::atomic<int> calls_{0};
+    mutable std::mutex mutex_;
+    std::vector<std::string> echoed_; // under mutex_
     std::thread thread_;
 };
 

@@ -67,6 +67,17 @@ Result<Fd> connect_unix(const Syscalls &sys, const dbus::ConnectTarget &t)
     return owned;
 }
 
+// The header of a method return to @call carrying @fds.
+dbus::Header reply_header(const IncomingMessage &call, std::span<const int> fds)
+{
+    const auto &c = call.header();
+    return {.type = dbus::MessageType::method_return,
+            .serial = 1,
+            .destination = c.sender,
+            .reply_serial = c.serial,
+            .unix_fds = static_cast<std::uint32_t>(fds.size())};
+}
+
 } // namespace
 
 IncomingMessage::IncomingMessage(std::vector<std::byte> bytes, const dbus::Message &parsed, std::vector<Fd> fds,
@@ -303,12 +314,32 @@ Result<std::uint32_t> Connection::send(const dbus::Header &header, const dbus::W
     return enqueue(std::move(*bytes), fds);
 }
 
+Result<std::uint32_t> Connection::send(const dbus::Header &header, dbus::Writer &body, std::span<const int> fds)
+{
+    dbus::Header h = header;
+    h.serial = next_serial_;
+    h.unix_fds = static_cast<std::uint32_t>(fds.size());
+    auto bytes = build_in_place(h, body);
+    if (!bytes) {
+        return std::unexpected{dbus_error(bytes.error())};
+    }
+    return enqueue_bytes(*bytes, nullptr, fds, {});
+}
+
 std::expected<std::vector<std::byte>, dbus::Errc> Connection::build(dbus::Header h, const dbus::Writer &body) const
 {
     if (transport_ == Transport::afbus && !unique_name_.empty()) {
         h.sender = unique_name_;
     }
     return dbus::build_message(h, body);
+}
+
+std::expected<std::span<std::byte>, dbus::Errc> Connection::build_in_place(dbus::Header h, dbus::Writer &body) const
+{
+    if (transport_ == Transport::afbus && !unique_name_.empty()) {
+        h.sender = unique_name_;
+    }
+    return dbus::build_message_in_place(h, body);
 }
 
 Result<std::uint32_t> Connection::send_message(std::vector<std::byte> message, std::span<const int> fds)
@@ -318,6 +349,12 @@ Result<std::uint32_t> Connection::send_message(std::vector<std::byte> message, s
 
 Result<std::uint32_t> Connection::enqueue(std::vector<std::byte> message, std::span<const int> fds,
                                           std::optional<std::uint64_t> address)
+{
+    return enqueue_bytes(message, &message, fds, address);
+}
+
+Result<std::uint32_t> Connection::enqueue_bytes(std::span<std::byte> message, std::vector<std::byte> *owned,
+                                                std::span<const int> fds, std::optional<std::uint64_t> address)
 {
     if (closed_) {
         return std::unexpected{close_reason_};
@@ -339,12 +376,15 @@ Result<std::uint32_t> Connection::enqueue(std::vector<std::byte> message, std::s
     if (parsed->header.unix_fds != fds.size()) {
         return fail(-EINVAL);
     }
+    std::vector<std::byte> rebuilt_bytes;
     if (transport_ == Transport::afbus && !unique_name_.empty() && parsed->header.sender != unique_name_) {
         auto rebuilt = detail::with_sender(*parsed, unique_name_);
         if (!rebuilt) {
             return std::unexpected{dbus_error(rebuilt.error())};
         }
-        message = std::move(*rebuilt);
+        rebuilt_bytes = std::move(*rebuilt);
+        owned = &rebuilt_bytes;
+        message = rebuilt_bytes;
         parsed = dbus::parse_message(message);
         if (!parsed) {
             return std::unexpected{dbus_error(parsed.error())};
@@ -361,24 +401,56 @@ Result<std::uint32_t> Connection::enqueue(std::vector<std::byte> message, std::s
         out.fds.emplace_back(copy, *sys_);
     }
     // The header views the message's buffer, which moving the vector into
-    // out.bytes keeps where it is.
+    // out.bytes keeps where it is (and a borrowed buffer stays put until
+    // this returns).
     const dbus::Header header = parsed->header;
-    out.bytes = std::move(message);
+    if (owned != nullptr) {
+        out.bytes = std::move(*owned);
+    } else {
+        out.borrowed = message;
+    }
     next_serial_ = next_serial_ == UINT32_MAX ? 1 : next_serial_ + 1;
     route(std::move(out), header, address);
-    if (auto r = flush(); !r && r.error() != std::errc::resource_unavailable_try_again) {
-        return std::unexpected{r.error()};
+    auto flushed = flush();
+    if (owned == nullptr) {
+        keep_borrowed(header);
+    }
+    if (!flushed && flushed.error() != std::errc::resource_unavailable_try_again) {
+        return std::unexpected{flushed.error()};
     }
     return serial;
 }
 
+// The message enqueue_bytes() borrowed was not written at once: it waits on
+// out_ (last, or nearly: nothing runs a handler in between) or for its
+// destination's name, and copies the caller's buffer now.
+void Connection::keep_borrowed(const dbus::Header &header)
+{
+    const auto keep = [](auto &queue) {
+        const auto it = std::find_if(queue.rbegin(), queue.rend(), [](const Outgoing &o) { return !o.borrowed.empty(); });
+        if (it == queue.rend()) {
+            return false;
+        }
+        it->bytes.assign(it->borrowed.begin(), it->borrowed.end());
+        it->borrowed = {};
+        return true;
+    };
+    if (keep(out_)) {
+        return;
+    }
+    if (const auto it = unresolved_.find(std::string{header.destination}); it != unresolved_.end()) {
+        (void)keep(it->second);
+    }
+}
+
 Result<void> Connection::write_one(Outgoing &out)
 {
+    const std::span<const std::byte> data = out.borrowed.empty() ? std::span<const std::byte>{out.bytes} : out.borrowed;
     if (transport_ == Transport::afbus) {
         for (;;) {
             std::vector<int> raw(out.fds.size());
             std::transform(out.fds.begin(), out.fds.end(), raw.begin(), [](const Fd &f) { return f.get(); });
-            auto sent = sock_.send(out.destination, out.bytes, raw, MSG_DONTWAIT);
+            auto sent = sock_.send(out.destination, data, raw, MSG_DONTWAIT);
             if (sent) {
                 return {};
             }
@@ -396,14 +468,14 @@ Result<void> Connection::write_one(Outgoing &out)
             return std::unexpected{sent.error()};
         }
     }
-    while (out.offset < out.bytes.size()) {
+    while (out.offset < data.size()) {
         std::vector<int> raw;
         if (out.offset == 0) {
             raw.resize(out.fds.size());
             std::transform(out.fds.begin(), out.fds.end(), raw.begin(), [](const Fd &f) { return f.get(); });
         }
         const ssize_t n = detail::send_with_fds(*sys_, fd(), nullptr, 0,
-                                                std::span<const std::byte>{out.bytes}.subspan(out.offset), raw,
+                                                data.subspan(out.offset), raw,
                                                 MSG_DONTWAIT);
         if (n < 0) {
             return fail(static_cast<int>(n));
@@ -664,14 +736,15 @@ void Connection::dispatch_signal(IncomingMessage &msg)
     }
 }
 
-Result<std::uint32_t> Connection::register_call(std::vector<std::byte> message, std::chrono::milliseconds timeout,
-                                                std::span<const int> fds, ReplyHandler handler, bool immediate)
+Result<std::uint32_t> Connection::register_call(std::span<std::byte> message, std::vector<std::byte> *owned,
+                                                std::chrono::milliseconds timeout, std::span<const int> fds,
+                                                ReplyHandler handler, bool immediate)
 {
     const std::uint32_t serial = next_serial_;
     // Registered first: a reply can only follow the send, but a send that
     // fails at once must find the call to fail.
     pending_[serial] = Pending{.deadline = Clock::now() + timeout, .handler = std::move(handler), .immediate = immediate};
-    auto sent = enqueue(std::move(message), fds);
+    auto sent = enqueue_bytes(message, owned, fds, {});
     if (!sent) {
         pending_.erase(serial);
         return sent;
@@ -682,7 +755,7 @@ Result<std::uint32_t> Connection::register_call(std::vector<std::byte> message, 
 Result<CallId> Connection::call_message_async(std::vector<std::byte> message, std::chrono::milliseconds timeout,
                                               ReplyHandler handler, std::span<const int> fds)
 {
-    return register_call(std::move(message), timeout, fds, std::move(handler), false);
+    return register_call(message, &message, timeout, fds, std::move(handler), false);
 }
 
 Result<CallId> Connection::call_async(const dbus::Header &header, const dbus::Writer &body,
@@ -703,8 +776,16 @@ CallResult<IncomingMessage> Connection::call_message(std::vector<std::byte> mess
                                                      std::span<const int> fds)
 {
     std::optional<CallResult<IncomingMessage>> slot;
-    auto id = register_call(std::move(message), timeout, fds,
+    auto id = register_call(message, &message, timeout, fds,
                             [&slot](CallResult<IncomingMessage> r) { slot = std::move(r); }, true);
+    return wait_call(id, slot);
+}
+
+// Runs the connection until the sync call @id (registered with a handler
+// that fills @slot) has its answer.
+CallResult<IncomingMessage> Connection::wait_call(Result<std::uint32_t> id,
+                                                  std::optional<CallResult<IncomingMessage>> &slot)
+{
     if (!id) {
         return std::unexpected{CallError{.code = id.error(), .name = {}, .text = {}}};
     }
@@ -750,6 +831,22 @@ CallResult<IncomingMessage> Connection::call(const dbus::Header &header, const d
     return call_message(std::move(*bytes), timeout, fds);
 }
 
+CallResult<IncomingMessage> Connection::call(const dbus::Header &header, dbus::Writer &body,
+                                             std::chrono::milliseconds timeout, std::span<const int> fds)
+{
+    dbus::Header h = header;
+    h.serial = 1; // replaced when queued
+    h.unix_fds = static_cast<std::uint32_t>(fds.size());
+    auto bytes = build_in_place(h, body);
+    if (!bytes) {
+        return std::unexpected{CallError{.code = dbus_error(bytes.error()), .name = {}, .text = {}}};
+    }
+    std::optional<CallResult<IncomingMessage>> slot;
+    auto id = register_call(*bytes, nullptr, timeout, fds,
+                            [&slot](CallResult<IncomingMessage> r) { slot = std::move(r); }, true);
+    return wait_call(id, slot);
+}
+
 bool Connection::cancel(CallId id)
 {
     if (!pending_.contains(id)) {
@@ -762,6 +859,12 @@ bool Connection::cancel(CallId id)
 Result<void> Connection::send_reply_message(const IncomingMessage &call, std::vector<std::byte> reply,
                                             std::span<const int> fds)
 {
+    return send_reply_bytes(call, reply, &reply, fds);
+}
+
+Result<void> Connection::send_reply_bytes(const IncomingMessage &call, std::span<std::byte> reply,
+                                          std::vector<std::byte> *owned, std::span<const int> fds)
+{
     if ((call.header().flags & dbus::flag_no_reply_expected) != 0) {
         return {};
     }
@@ -769,7 +872,7 @@ Result<void> Connection::send_reply_message(const IncomingMessage &call, std::ve
     if (transport_ == Transport::afbus) {
         address = call.sender_address(); // the kernel's word, whatever SENDER says
     }
-    auto sent = enqueue(std::move(reply), fds, address);
+    auto sent = enqueue_bytes(reply, owned, fds, address);
     if (!sent) {
         return std::unexpected{sent.error()};
     }
@@ -778,17 +881,20 @@ Result<void> Connection::send_reply_message(const IncomingMessage &call, std::ve
 
 Result<void> Connection::reply(const IncomingMessage &call, const dbus::Writer &body, std::span<const int> fds)
 {
-    const auto &c = call.header();
-    const dbus::Header h{.type = dbus::MessageType::method_return,
-                         .serial = 1,
-                         .destination = c.sender,
-                         .reply_serial = c.serial,
-                         .unix_fds = static_cast<std::uint32_t>(fds.size())};
-    auto bytes = build(h, body);
+    auto bytes = build(reply_header(call, fds), body);
     if (!bytes) {
         return std::unexpected{dbus_error(bytes.error())};
     }
     return send_reply_message(call, std::move(*bytes), fds);
+}
+
+Result<void> Connection::reply(const IncomingMessage &call, dbus::Writer &body, std::span<const int> fds)
+{
+    auto bytes = build_in_place(reply_header(call, fds), body);
+    if (!bytes) {
+        return std::unexpected{dbus_error(bytes.error())};
+    }
+    return send_reply_bytes(call, *bytes, nullptr, fds);
 }
 
 Result<void> Connection::reply_error(const IncomingMessage &call, std::string_view error_name, std::string_view text)

@@ -88,7 +88,7 @@ void Connection::resolve_name(const std::string &name)
         dbus::Writer body;
         body.put_string(rule);
         auto bytes = build(add, body);
-        if (bytes && register_call(std::move(*bytes), default_call_timeout, {}, [](const CallResult<IncomingMessage> &) {},
+        if (bytes && register_call(*bytes, &*bytes, default_call_timeout, {}, [](const CallResult<IncomingMessage> &) {},
                                    true)) {
             watched_names_.insert(name);
         }
@@ -108,7 +108,7 @@ void Connection::resolve_name(const std::string &name)
         }
         on_name_resolved(name, address);
     };
-    if (!bytes || !register_call(std::move(*bytes), default_call_timeout, {}, std::move(on_reply), true)) {
+    if (!bytes || !register_call(*bytes, &*bytes, default_call_timeout, {}, std::move(on_reply), true)) {
         on_name_resolved(name, std::nullopt);
     }
 }

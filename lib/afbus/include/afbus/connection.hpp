@@ -161,13 +161,23 @@ public:
     // @body, with @fds (duplicated: the caller keeps its own). Returns the
     // serial. Queued if the socket is full: flush() or the event loop sends
     // it later.
+    //
+    // send(), call() and reply() given a writer that is not const build the
+    // message in the writer's buffer, around the body where it was
+    // marshalled (dbus::build_message_in_place()), and write it from there;
+    // it is copied only if it must wait in the queue. The writer's body is
+    // unchanged. Given a const writer they build a copy.
     Result<std::uint32_t> send(const dbus::Header &header, const dbus::Writer &body, std::span<const int> fds = {});
+    Result<std::uint32_t> send(const dbus::Header &header, dbus::Writer &body, std::span<const int> fds = {});
     // The same for a message already marshalled (its serial is replaced).
     Result<std::uint32_t> send_message(std::vector<std::byte> message, std::span<const int> fds = {});
 
     // A method call, waiting at most @timeout for its reply. Messages other
     // than the reply that arrive meanwhile are queued for dispatch().
     CallResult<IncomingMessage> call(const dbus::Header &header, const dbus::Writer &body,
+                                     std::chrono::milliseconds timeout = default_call_timeout,
+                                     std::span<const int> fds = {});
+    CallResult<IncomingMessage> call(const dbus::Header &header, dbus::Writer &body,
                                      std::chrono::milliseconds timeout = default_call_timeout,
                                      std::span<const int> fds = {});
     CallResult<IncomingMessage> call_message(std::vector<std::byte> message, std::chrono::milliseconds timeout,
@@ -186,6 +196,7 @@ public:
 
     // Replies to the method call @call (nothing if it asked for no reply).
     Result<void> reply(const IncomingMessage &call, const dbus::Writer &body, std::span<const int> fds = {});
+    Result<void> reply(const IncomingMessage &call, dbus::Writer &body, std::span<const int> fds = {});
     Result<void> reply_error(const IncomingMessage &call, std::string_view error_name, std::string_view text);
     // A marshalled reply to @call (REPLY_SERIAL and DESTINATION already
     // set by the caller): on AF_BUS it goes to the address @call came from.
@@ -242,6 +253,9 @@ private:
 
     struct Outgoing {
         std::vector<std::byte> bytes;
+        // Instead of @bytes, while enqueue() runs: the caller's buffer.
+        // enqueue() copies it into @bytes before returning if still queued.
+        std::span<const std::byte> borrowed;
         std::vector<Fd> fds;
         std::uint64_t destination = 0; // AF_BUS
         std::size_t offset = 0;        // stream: bytes written so far
@@ -272,10 +286,21 @@ private:
     // dbus::build_message() with SENDER set to our unique name on AF_BUS,
     // so that enqueue() need not build the message again.
     std::expected<std::vector<std::byte>, dbus::Errc> build(dbus::Header h, const dbus::Writer &body) const;
+    // The same in @body's buffer (see send()).
+    std::expected<std::span<std::byte>, dbus::Errc> build_in_place(dbus::Header h, dbus::Writer &body) const;
     Result<std::uint32_t> enqueue(std::vector<std::byte> message, std::span<const int> fds,
                                   std::optional<std::uint64_t> address = {});
-    Result<std::uint32_t> register_call(std::vector<std::byte> message, std::chrono::milliseconds timeout,
-                                        std::span<const int> fds, ReplyHandler handler, bool immediate);
+    // @message is @*owned's bytes, or (@owned null) a buffer of the
+    // caller's that is copied only if the message must stay queued.
+    Result<std::uint32_t> enqueue_bytes(std::span<std::byte> message, std::vector<std::byte> *owned,
+                                        std::span<const int> fds, std::optional<std::uint64_t> address);
+    void keep_borrowed(const dbus::Header &header);
+    Result<void> send_reply_bytes(const IncomingMessage &call, std::span<std::byte> reply,
+                                  std::vector<std::byte> *owned, std::span<const int> fds);
+    Result<std::uint32_t> register_call(std::span<std::byte> message, std::vector<std::byte> *owned,
+                                        std::chrono::milliseconds timeout, std::span<const int> fds,
+                                        ReplyHandler handler, bool immediate);
+    CallResult<IncomingMessage> wait_call(Result<std::uint32_t> id, std::optional<CallResult<IncomingMessage>> &slot);
     void route(Outgoing &&out, const dbus::Header &header, std::optional<std::uint64_t> address);
     void resolve_name(const std::string &name);
     void on_name_resolved(const std::string &name, std::optional<std::uint64_t> address);
