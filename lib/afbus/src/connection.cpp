@@ -67,6 +67,16 @@ Result<Fd> connect_unix(const Syscalls &sys, const dbus::ConnectTarget &t)
     return owned;
 }
 
+// @header as it goes out: serial @serial (1: replaced when queued) and
+// UNIX_FDS the number of @fds.
+dbus::Header outgoing_header(const dbus::Header &header, std::uint32_t serial, std::span<const int> fds)
+{
+    dbus::Header h = header;
+    h.serial = serial;
+    h.unix_fds = static_cast<std::uint32_t>(fds.size());
+    return h;
+}
+
 // The header of a method return to @call carrying @fds.
 dbus::Header reply_header(const IncomingMessage &call, std::span<const int> fds)
 {
@@ -304,10 +314,7 @@ Result<void> Connection::handshake(const Options &options)
 
 Result<std::uint32_t> Connection::send(const dbus::Header &header, const dbus::Writer &body, std::span<const int> fds)
 {
-    dbus::Header h = header;
-    h.serial = next_serial_;
-    h.unix_fds = static_cast<std::uint32_t>(fds.size());
-    auto bytes = build(h, body);
+    auto bytes = build(outgoing_header(header, next_serial_, fds), body);
     if (!bytes) {
         return std::unexpected{dbus_error(bytes.error())};
     }
@@ -316,10 +323,7 @@ Result<std::uint32_t> Connection::send(const dbus::Header &header, const dbus::W
 
 Result<std::uint32_t> Connection::send(const dbus::Header &header, dbus::Writer &body, std::span<const int> fds)
 {
-    dbus::Header h = header;
-    h.serial = next_serial_;
-    h.unix_fds = static_cast<std::uint32_t>(fds.size());
-    auto bytes = build_in_place(h, body);
+    auto bytes = build_in_place(outgoing_header(header, next_serial_, fds), body);
     if (!bytes) {
         return std::unexpected{dbus_error(bytes.error())};
     }
@@ -762,10 +766,7 @@ Result<CallId> Connection::call_async(const dbus::Header &header, const dbus::Wr
                                       std::chrono::milliseconds timeout, ReplyHandler handler,
                                       std::span<const int> fds)
 {
-    dbus::Header h = header;
-    h.serial = 1; // replaced when queued
-    h.unix_fds = static_cast<std::uint32_t>(fds.size());
-    auto bytes = build(h, body);
+    auto bytes = build(outgoing_header(header, 1, fds), body);
     if (!bytes) {
         return std::unexpected{dbus_error(bytes.error())};
     }
@@ -821,10 +822,7 @@ CallResult<IncomingMessage> Connection::wait_call(Result<std::uint32_t> id,
 CallResult<IncomingMessage> Connection::call(const dbus::Header &header, const dbus::Writer &body,
                                              std::chrono::milliseconds timeout, std::span<const int> fds)
 {
-    dbus::Header h = header;
-    h.serial = 1; // replaced when queued
-    h.unix_fds = static_cast<std::uint32_t>(fds.size());
-    auto bytes = build(h, body);
+    auto bytes = build(outgoing_header(header, 1, fds), body);
     if (!bytes) {
         return std::unexpected{CallError{.code = dbus_error(bytes.error()), .name = {}, .text = {}}};
     }
@@ -834,10 +832,7 @@ CallResult<IncomingMessage> Connection::call(const dbus::Header &header, const d
 CallResult<IncomingMessage> Connection::call(const dbus::Header &header, dbus::Writer &body,
                                              std::chrono::milliseconds timeout, std::span<const int> fds)
 {
-    dbus::Header h = header;
-    h.serial = 1; // replaced when queued
-    h.unix_fds = static_cast<std::uint32_t>(fds.size());
-    auto bytes = build_in_place(h, body);
+    auto bytes = build_in_place(outgoing_header(header, 1, fds), body);
     if (!bytes) {
         return std::unexpected{CallError{.code = dbus_error(bytes.error()), .name = {}, .text = {}}};
     }
