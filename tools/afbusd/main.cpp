@@ -14,6 +14,8 @@
 #include "transport/unix_server.hpp"
 #include "unique_fd.hpp"
 
+#include <afbus/dbus/sasl.hpp>
+
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
@@ -56,27 +58,16 @@ private:
     UniqueFd fd_;
 };
 
-std::string to_hex(std::span<const unsigned char> bytes)
-{
-    static constexpr std::string_view digits = "0123456789abcdef";
-    std::string out;
-    for (const unsigned char b : bytes) {
-        out += digits[b >> 4U];
-        out += digits[b & 0xfU];
-    }
-    return out;
-}
-
 // 32 hex digits, the bus's GUID (GetId, SASL OK, the printed address).
 std::string make_guid()
 {
-    std::array<unsigned char, 16> raw{};
+    std::array<char, 16> raw{};
     if (::getrandom(raw.data(), raw.size(), 0) != static_cast<ssize_t>(raw.size())) {
         // Unique enough for a bus id if the entropy pool is not there.
         const auto seed = static_cast<unsigned long>(::getpid()) ^ static_cast<unsigned long>(::time(nullptr));
         std::memcpy(raw.data(), &seed, sizeof(seed));
     }
-    return to_hex(raw);
+    return afbus::dbus::sasl_hex_encode({raw.data(), raw.size()});
 }
 
 std::string read_machine_id(const std::string &fallback)
