@@ -122,7 +122,11 @@ class Monitor(BusTestCase):
 
     def test_gdbus_monitor_sees_name_owner_changed(self):
         mon = self.spawn("gdbus", "monitor", "--session", "--dest", "org.freedesktop.DBus")
-        self.read_until(mon, "Monitoring signals")
+        # "Monitoring signals" is printed before gdbus's AddMatch is
+        # answered; the owner line comes from the reply to a GetNameOwner
+        # it sent after the AddMatch, so the rule is in place by then (the
+        # bus handles one connection's messages in order).
+        self.read_until(mon, "is owned by")
         self.bus.run("dbus-send", "--session", "--print-reply", *DRIVER, "org.freedesktop.DBus.GetId")
         self.read_until(mon, "NameOwnerChanged")
 
