@@ -776,17 +776,17 @@ Result<CallId> Connection::call_async(const dbus::Header &header, const dbus::Wr
 CallResult<IncomingMessage> Connection::call_message(std::vector<std::byte> message, std::chrono::milliseconds timeout,
                                                      std::span<const int> fds)
 {
-    std::optional<CallResult<IncomingMessage>> slot;
-    auto id = register_call(message, &message, timeout, fds,
-                            [&slot](CallResult<IncomingMessage> r) { slot = std::move(r); }, true);
-    return wait_call(id, slot);
+    return sync_call(message, &message, timeout, fds);
 }
 
-// Runs the connection until the sync call @id (registered with a handler
-// that fills @slot) has its answer.
-CallResult<IncomingMessage> Connection::wait_call(Result<std::uint32_t> id,
-                                                  std::optional<CallResult<IncomingMessage>> &slot)
+// Sends the call @message (as enqueue_bytes() takes it) and runs the
+// connection until its answer.
+CallResult<IncomingMessage> Connection::sync_call(std::span<std::byte> message, std::vector<std::byte> *owned,
+                                                  std::chrono::milliseconds timeout, std::span<const int> fds)
 {
+    std::optional<CallResult<IncomingMessage>> slot;
+    auto id = register_call(message, owned, timeout, fds,
+                            [&slot](CallResult<IncomingMessage> r) { slot = std::move(r); }, true);
     if (!id) {
         return std::unexpected{CallError{.code = id.error(), .name = {}, .text = {}}};
     }
@@ -836,10 +836,7 @@ CallResult<IncomingMessage> Connection::call(const dbus::Header &header, dbus::W
     if (!bytes) {
         return std::unexpected{CallError{.code = dbus_error(bytes.error()), .name = {}, .text = {}}};
     }
-    std::optional<CallResult<IncomingMessage>> slot;
-    auto id = register_call(*bytes, nullptr, timeout, fds,
-                            [&slot](CallResult<IncomingMessage> r) { slot = std::move(r); }, true);
-    return wait_call(id, slot);
+    return sync_call(*bytes, nullptr, timeout, fds);
 }
 
 bool Connection::cancel(CallId id)

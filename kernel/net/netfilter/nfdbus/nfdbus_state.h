@@ -147,8 +147,8 @@ struct nfdbus_policy_rule {
  *
  * The hook of one bus runs under that bus's sequencing lock, never for
  * two copies at once, so @scratch, @msg, @msg_seq and @msg_ok need no
- * lock. Counters are
- * atomic for the readers; writers never contend (same lock).
+ * lock. Counters are atomic for the readers; writers never contend (same
+ * lock).
  */
 struct nfdbus_bus {
 	DECLARE_HASHTABLE(conns, NFDBUS_CONN_BITS);

@@ -300,7 +300,8 @@ private:
     Result<std::uint32_t> register_call(std::span<std::byte> message, std::vector<std::byte> *owned,
                                         std::chrono::milliseconds timeout, std::span<const int> fds,
                                         ReplyHandler handler, bool immediate);
-    CallResult<IncomingMessage> wait_call(Result<std::uint32_t> id, std::optional<CallResult<IncomingMessage>> &slot);
+    CallResult<IncomingMessage> sync_call(std::span<std::byte> message, std::vector<std::byte> *owned,
+                                          std::chrono::milliseconds timeout, std::span<const int> fds);
     void route(Outgoing &&out, const dbus::Header &header, std::optional<std::uint64_t> address);
     void resolve_name(const std::string &name);
     void on_name_resolved(const std::string &name, std::optional<std::uint64_t> address);
