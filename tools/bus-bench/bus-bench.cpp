@@ -20,9 +20,11 @@
 // fan-out to 1, 8 and 64 subscribers, as latency (one signal at a time) and
 // as throughput (signals per second delivered to all). Columns: each bus,
 // then each bus's cost relative to dbus-daemon, dbus-broker and the relay
-// floor (>1: slower). Then issue 8's targets for AF_BUS, each met or
-// missed, and a table of every message counted; a missing one fails the
-// run (exit 1). The load average is printed before and after: figures
+// floor (>1: slower). Then where the time went: the CPU time of every
+// process per call or signal (the roles and the bus's daemon or relay), and
+// how often a subscriber slept per signal. Then a table of every message
+// counted (a missing one fails the run, exit 1) and issue 8's targets for
+// AF_BUS, each met or missed. The load average is printed before and after: figures
 // taken on a loaded machine are not valid.
 //
 // --timeout bounds every wait (a lost message fails the run instead of
@@ -274,6 +276,56 @@ std::size_t column_of(const std::vector<std::unique_ptr<Bus>> &buses, std::strin
     return buses.size();
 }
 
+// Where the time went: the CPU time of every process per operation (a
+// bus that is quicker only by keeping more CPUs busy shows here), the
+// share of it against dbus-broker's, and for fan-out how often each
+// subscriber slept per signal (the wake-ups the scheduler paid for).
+void print_cost(const std::vector<Row> &rows, const std::vector<std::unique_ptr<Bus>> &buses,
+                const std::vector<std::vector<Cell>> &cells)
+{
+    const std::size_t broker = column_of(buses, "broker");
+    std::printf("\nCPU time per call or signal, us (every role once started, and the bus's server)\n%-20s",
+                "scenario");
+    for (const auto &b : buses) {
+        std::printf(" %9s", b->name().c_str());
+    }
+    if (broker < buses.size()) {
+        std::printf("  (per bus, over broker's)");
+    }
+    std::printf("\n");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        std::printf("%-20s", rows[i].name.c_str());
+        for (const Cell &c : cells[i]) {
+            std::printf(" %9.0f", c.m.cpu_us);
+        }
+        if (broker < buses.size() && cells[i][broker].m.cpu_us > 0) {
+            std::printf(" ");
+            for (std::size_t j = 0; j < buses.size(); ++j) {
+                if (j != broker) {
+                    std::printf(" %s %.2fx", buses[j]->name().c_str(),
+                                cells[i][j].m.cpu_us / cells[i][broker].m.cpu_us);
+                }
+            }
+        }
+        std::printf("\n");
+    }
+    std::printf("\nSubscriber sleeps per signal received (1: one wake-up per signal)\n%-20s", "scenario");
+    for (const auto &b : buses) {
+        std::printf(" %9s", b->name().c_str());
+    }
+    std::printf("\n");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (!rows[i].name.starts_with("signal")) {
+            continue;
+        }
+        std::printf("%-20s", rows[i].name.c_str());
+        for (const Cell &c : cells[i]) {
+            std::printf(" %9.2f", c.m.sleeps);
+        }
+        std::printf("\n");
+    }
+}
+
 void print_tables(const std::vector<Row> &rows, const std::vector<std::unique_ptr<Bus>> &buses,
                   const std::vector<std::vector<Cell>> &cells)
 {
@@ -324,6 +376,8 @@ void print_tables(const std::vector<Row> &rows, const std::vector<std::unique_pt
         }
         std::printf("\n");
     }
+
+    print_cost(rows, buses, cells);
 
     std::printf("\nDelivered (messages received / expected)\n%-20s", "scenario");
     for (const auto &b : buses) {
@@ -439,6 +493,8 @@ int run(const Options &o)
     // counts the sum.
     for (std::size_t i = 0; i < rows.size(); ++i) {
         std::vector<std::vector<double>> samples(buses.size());
+        std::vector<std::vector<double>> cpu(buses.size());
+        std::vector<std::vector<double>> sleeps(buses.size());
         std::vector<bool> failed(buses.size());
         for (unsigned r = 0; r < o.repeat; ++r) {
             for (std::size_t j = 0; j < buses.size(); ++j) {
@@ -450,6 +506,8 @@ int run(const Options &o)
                     cells[i][j].m.received += m.received;
                     cells[i][j].m.expected += m.expected;
                     samples[j].push_back(m.value);
+                    cpu[j].push_back(m.cpu_us);
+                    sleeps[j].push_back(m.sleeps);
                 } catch (const Failure &e) {
                     (void)std::fprintf(stderr, "bus-bench: %s on %s: %s\n", rows[i].name.c_str(),
                                        buses[j]->name().c_str(), e.what());
@@ -461,6 +519,8 @@ int run(const Options &o)
             Cell &c = cells[i][j];
             c.ok = !failed[j] && c.m.received == c.m.expected;
             c.m.value = median(samples[j]);
+            c.m.cpu_us = median(cpu[j]);
+            c.m.sleeps = median(sleeps[j]);
             all_delivered = all_delivered && c.ok;
         }
     }

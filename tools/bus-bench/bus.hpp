@@ -9,6 +9,8 @@
 #ifndef BUS_BENCH_BUS_HPP
 #define BUS_BENCH_BUS_HPP
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -59,6 +61,10 @@ public:
 
     // The column heading.
     [[nodiscard]] virtual std::string name() const = 0;
+    // The process serving the bus that is not a child of a scenario (a
+    // daemon this program started), whose CPU time is counted with the
+    // roles'; 0 if none or unknown.
+    [[nodiscard]] virtual pid_t server() const { return 0; }
 
     // In the parent, before a scenario of @shape with @receivers services
     // or subscribers forks its roles.

@@ -43,10 +43,15 @@ double machine_busy()
     return ticks_to_seconds(t[0] + t[1] + t[2] + t[5] + t[6] + t[7]);
 }
 
+} // namespace
+
 // utime + stime + cutime + cstime of @pid (fields 14 to 17 of
 // /proc/<pid>/stat; the command name in field 2 may hold spaces).
 double process_cpu(pid_t pid)
 {
+    if (pid <= 0) {
+        return 0;
+    }
     std::ifstream f{"/proc/" + std::to_string(pid) + "/stat"};
     std::string line;
     std::getline(f, line);
@@ -67,7 +72,20 @@ double process_cpu(pid_t pid)
     return ticks_to_seconds(ticks);
 }
 
-} // namespace
+double self_cpu()
+{
+    rusage self{};
+    (void)::getrusage(RUSAGE_SELF, &self);
+    return seconds(self.ru_utime) + seconds(self.ru_stime);
+}
+
+long self_sleeps()
+{
+    rusage self{};
+    (void)::getrusage(RUSAGE_SELF, &self);
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-union-access): glibc's struct rusage puts it in a union
+    return self.ru_nvcsw;
+}
 
 CpuSample sample_cpu(const std::vector<pid_t> &daemons)
 {

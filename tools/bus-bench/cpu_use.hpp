@@ -30,6 +30,19 @@ struct CpuUse {
 
 CpuUse cpu_use(const CpuSample &before, const CpuSample &after);
 
+// CPU-seconds (user and system) @pid has used so far, reaped children
+// included; a process that has exited and is not reaped yet still answers.
+// 0 for pid 0 or a process that is gone. Resolution: one clock tick.
+double process_cpu(pid_t pid);
+
+// CPU-seconds (user and system) this process has used so far, with the
+// resolution of getrusage().
+double self_cpu();
+
+// The voluntary context switches of this process so far: how many times
+// it went to sleep waiting for something.
+long self_sleeps();
+
 } // namespace bus_bench
 
 #endif // BUS_BENCH_CPU_USE_HPP

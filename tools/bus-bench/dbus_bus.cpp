@@ -269,7 +269,7 @@ std::unique_ptr<DbusBus> await_ready(const std::string &name, pid_t daemon, Fd o
 }
 
 DbusBus::DbusBus(std::string name, std::string address, pid_t daemon, pid_t helper, Fd output)
-    : name_{std::move(name)}, address_{std::move(address)}, daemon_{daemon}, helper_{helper},
+    : name_{std::move(name)}, address_{std::move(address)}, daemon_{daemon}, server_{daemon}, helper_{helper},
       output_{std::move(output)}
 {
 }
@@ -324,6 +324,7 @@ std::pair<std::unique_ptr<DbusBus>, std::unique_ptr<DbusBus>> start_afbusd_bus(c
     const std::string legacy = "unix:path=" + escape_address_value(dir.path() + "/afbusd-legacy.sock");
     auto master = spawn_afbusd("afbus", {program, "--address", bus, "--address", legacy, "--foreground"}, bus);
     auto unix_side = std::make_unique<DbusBus>("legacy", legacy);
+    unix_side->served_by(*master);
     return {std::move(master), std::move(unix_side)};
 }
 

@@ -51,12 +51,16 @@ public:
     [[nodiscard]] const std::string &address() const noexcept { return address_; }
     // The daemon serving the bus, if this process started it; else 0.
     [[nodiscard]] pid_t daemon() const noexcept { return daemon_; }
+    [[nodiscard]] pid_t server() const override { return server_; }
+    // This bus is served by @other's daemon too (afbusd's unix listener).
+    void served_by(const DbusBus &other) noexcept { server_ = other.daemon_; }
     std::unique_ptr<Endpoint> open(Role role, unsigned index) override;
 
 private:
     std::string name_;
     std::string address_;
     pid_t daemon_;
+    pid_t server_;
     pid_t helper_;
     Fd output_;
 };

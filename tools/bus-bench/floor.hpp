@@ -30,6 +30,7 @@ public:
     ~FloorBus() override;
 
     [[nodiscard]] std::string name() const override { return relay_ ? "floor3p" : "floor2p"; }
+    [[nodiscard]] pid_t server() const override { return relay_pid_; }
     void prepare(Shape shape, unsigned receivers) override;
     std::unique_ptr<Endpoint> open(Role role, unsigned index) override;
     void finish() override;

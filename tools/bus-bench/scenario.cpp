@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "scenario.hpp"
 
+#include "cpu_use.hpp"
 #include "process.hpp"
 
 #include <sys/types.h>
@@ -21,6 +22,8 @@ struct Report {
     std::uint64_t count = 0;  // replies, calls served, signals received or sent
     std::uint64_t errors = 0; // wrong sizes, signals out of order
     std::int64_t ns = 0;      // the timed part (client, sender)
+    double cpu = 0;           // CPU-seconds the role used once started
+    long sleeps = 0;          // times the role slept once started
     bool driver = false;      // the client or the sender
 };
 
@@ -69,7 +72,11 @@ public:
                     throw Failure{"unexpected byte on the start pipe"};
                 }
             }
+            const double cpu = self_cpu();
+            const long sleeps = self_sleeps();
             Report r = body(*ep);
+            r.cpu = self_cpu() - cpu;
+            r.sleeps = self_sleeps() - sleeps;
             r.driver = driver;
             write_all(results_.write.get(), &r, sizeof r);
             return 0;
@@ -88,11 +95,13 @@ public:
                 throw Failure{bus_->name() + ": a role failed before it was ready"};
             }
         }
+        server_cpu_ = process_cpu(bus_->server());
         go_.write.reset(); // end of file is the start signal, for every driver at once
     }
 
     // Collects one Report per role (in the order they finish), and checks
-    // that every role exited cleanly.
+    // that every role exited cleanly. server_cpu() is then what the bus's
+    // server used while the roles ran.
     std::vector<Report> finish()
     {
         std::vector<Report> reports(pids_.size());
@@ -103,6 +112,8 @@ public:
                 throw Failure{bus_->name() + ": a role failed"};
             }
         }
+        // Before bus_->finish() reaps a server that is a child (the relay).
+        server_cpu_ = process_cpu(bus_->server()) - server_cpu_;
         while (!pids_.empty()) {
             const pid_t pid = pids_.back();
             pids_.pop_back();
@@ -113,6 +124,8 @@ public:
         bus_->finish();
         return reports;
     }
+
+    [[nodiscard]] double server_cpu() const noexcept { return server_cpu_; }
 
     Pipe acks = Pipe::make(); // fan-out: subscribers to the sender
 
@@ -137,7 +150,18 @@ private:
     Pipe ready_ = Pipe::make();
     Pipe go_ = Pipe::make();
     Pipe results_ = Pipe::make();
+    double server_cpu_ = 0;
 };
+
+// Every role's CPU time and the server's, in µs per operation.
+double cpu_us_per(const Roles &roles, const std::vector<Report> &reports, std::uint64_t operations)
+{
+    double cpu = roles.server_cpu();
+    for (const Report &r : reports) {
+        cpu += r.cpu;
+    }
+    return operations == 0 ? 0 : cpu * 1e6 / static_cast<double>(operations);
+}
 
 } // namespace
 
@@ -186,6 +210,7 @@ Measurement run_call(Bus &bus, std::size_t payload, unsigned calls, unsigned war
         ns += r.driver ? r.ns : 0;
     }
     m.value = static_cast<double>(ns) / 1e3 / calls;
+    m.cpu_us = cpu_us_per(roles, reports, calls + warmup);
     return m;
 }
 
@@ -231,6 +256,7 @@ Measurement run_fanout(Bus &bus, unsigned subscribers, unsigned signals, unsigne
     Measurement m;
     m.expected = static_cast<std::uint64_t>(subscribers) * signals;
     std::int64_t ns = 0;
+    long sleeps = 0;
     for (const Report &r : reports) {
         if (r.errors != 0) {
             throw Failure{bus.name() + ": " + std::to_string(r.errors) + " signals out of order"};
@@ -240,7 +266,10 @@ Measurement run_fanout(Bus &bus, unsigned subscribers, unsigned signals, unsigne
             continue;
         }
         m.received += r.count;
+        sleeps += r.sleeps;
     }
+    m.cpu_us = cpu_us_per(roles, reports, signals);
+    m.sleeps = m.received == 0 ? 0 : static_cast<double>(sleeps) / static_cast<double>(m.received);
     const double seconds = static_cast<double>(ns) / 1e9;
     m.value = window == 1 ? seconds * 1e6 / signals : signals / seconds;
     return m;

@@ -32,6 +32,12 @@ struct Measurement {
     double value = 0;           // µs per operation, or signals per second
     std::uint64_t received = 0; // replies or signal deliveries counted
     std::uint64_t expected = 0; // what should have arrived
+    // CPU µs per call or per signal, summed over every process of the
+    // scenario (its roles, from the start on, and the bus's server).
+    double cpu_us = 0;
+    // Fan-out: how often a subscriber slept per signal it received
+    // (1: woken for every signal; less: several read per wake-up).
+    double sleeps = 0;
 };
 
 Measurement run_call(Bus &bus, std::size_t payload, unsigned calls, unsigned warmup);
