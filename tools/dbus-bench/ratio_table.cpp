@@ -23,10 +23,11 @@ void RatioTable::ReportRuns(const std::vector<Run> &runs)
     }
 }
 
-void RatioTable::PrintTable() const
+bool RatioTable::PrintTable() const
 {
-    std::printf("\n%-16s %14s %14s %14s %12s %12s\n", "message", "afbus (ns)", "libdbus (ns)", "sd-bus (ns)",
-                "libdbus/afb", "sd-bus/afb");
+    bool complete = !ns_.empty();
+    std::printf("\n%-16s %14s %14s %14s %12s %12s %12s %12s\n", "message", "afbus (ns)", "libdbus (ns)",
+                "sd-bus (ns)", "libdbus/afb", "sd-bus/afb", "copy (ns)", "sd-bus/copy");
     for (const auto &entry : ns_) {
         // Named references, not a structured binding: clang-analyzer 16
         // loses track of bindings captured by a lambda.
@@ -39,9 +40,17 @@ void RatioTable::PrintTable() const
         const double ours = get("afbus");
         const double ld = get("libdbus");
         const double sd = get("sdbus");
-        std::printf("%-16s %14.0f %14.0f %14.0f %11.2fx %11.2fx\n", message.c_str(), ours, ld, sd,
+        const double copy = get("copy");
+        complete = complete && ours > 0 && ld > 0 && sd > 0;
+        std::printf("%-16s %14.0f %14.0f %14.0f %11.2fx %11.2fx", message.c_str(), ours, ld, sd,
                     ours > 0 ? ld / ours : 0.0, ours > 0 ? sd / ours : 0.0);
+        if (copy > 0) {
+            std::printf(" %12.0f %11.2fx\n", copy, sd / copy);
+        } else {
+            std::printf(" %12s %12s\n", "-", "-");
+        }
     }
+    return complete;
 }
 
 } // namespace dbus_bench
