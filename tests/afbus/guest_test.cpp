@@ -315,7 +315,9 @@ TEST_F(AfBusConnectionTest, PeerToPeerCallSkipsTheMaster)
 // A large call in both forms: built by call() (SENDER set when built) and
 // handed over already marshalled without SENDER (given a new header in
 // front of its body). Either way the body arrives byte for byte, as a
-// non-linear skb (above 16 KiB), and the reply names its sender.
+// non-linear skb (above 16 KiB), and the reply names its sender. Both
+// replies are large enough to keep the buffer they were received into: the
+// first must be intact after the second was received.
 TEST_F(AfBusConnectionTest, LargeCallsKeepTheirBodyAndGetASender)
 {
     service->run_in_thread();
@@ -336,6 +338,7 @@ TEST_F(AfBusConnectionTest, LargeCallsKeepTheirBodyAndGetASender)
     ASSERT_TRUE(handed) << handed.error().code.message() << " " << handed.error().name;
     EXPECT_EQ(first_string(handed->message()), big);
     EXPECT_EQ(handed->header().sender, service->connection().unique_name());
+    EXPECT_EQ(first_string(built->message()), big);
 }
 
 TEST_F(AfBusConnectionTest, WellKnownNameIsResolvedCachedAndInvalidated)

@@ -96,6 +96,13 @@ IncomingMessage::IncomingMessage(std::vector<std::byte> bytes, const dbus::Messa
 {
 }
 
+IncomingMessage::IncomingMessage(ReceiveBuffer kept, std::size_t size, const dbus::Message &parsed,
+                                 std::vector<Fd> fds, std::uint64_t sender_address) noexcept
+    : kept_{std::move(kept)}, kept_size_{size}, parsed_{parsed}, fds_{std::move(fds)},
+      sender_address_{sender_address}
+{
+}
+
 int IncomingMessage::take_fd(std::size_t index) noexcept
 {
     if (index >= fds_.size()) {
@@ -583,6 +590,7 @@ Result<void> Connection::read_stream()
             std::vector<std::byte> bytes(rx_.begin() + static_cast<std::ptrdiff_t>(start),
                                          rx_.begin() + static_cast<std::ptrdiff_t>(start + *size));
             start += *size;
+            // Parsed once: the views stay valid as the vector moves.
             auto parsed = dbus::parse_message(bytes);
             if (!parsed || parsed->header.unix_fds > rx_fds_.size()) {
                 return closed_error(-EPROTO);
@@ -592,7 +600,7 @@ Result<void> Connection::read_stream()
                 mine.push_back(std::move(rx_fds_.front()));
                 rx_fds_.pop_front();
             }
-            accept_message(std::move(bytes), std::move(mine), 0);
+            accept_message(IncomingMessage{std::move(bytes), *parsed, std::move(mine), 0});
         }
         std::copy(rx_.begin() + static_cast<std::ptrdiff_t>(start), rx_.begin() + static_cast<std::ptrdiff_t>(rx_len_),
                   rx_.begin());
@@ -603,14 +611,25 @@ Result<void> Connection::read_stream()
 Result<void> Connection::read_datagram()
 {
     for (;;) {
-        auto d = sock_.receive(MSG_DONTWAIT);
+        auto d = sock_.receive(MSG_DONTWAIT, true);
         if (!d) {
             if (d.error() == std::errc::resource_unavailable_try_again) {
                 return {};
             }
             return closed_error(-d.error().value());
         }
-        accept_message(std::move(d->data), std::move(d->fds), d->sender);
+        const auto parsed = dbus::parse_message(d->bytes());
+        if (!parsed || parsed->header.unix_fds > d->fds.size()) {
+            // On AF_BUS, one bad datagram is dropped; nfdbus drops them
+            // before they get here when it is loaded.
+            continue;
+        }
+        d->fds.resize(parsed->header.unix_fds);
+        // A large message keeps the buffer it was received into: parsed's
+        // views into it stay valid.
+        accept_message(d->kept ? IncomingMessage{std::move(d->kept), d->kept_size, *parsed, std::move(d->fds),
+                                                 d->sender}
+                               : IncomingMessage{std::move(d->data), *parsed, std::move(d->fds), d->sender});
     }
 }
 
@@ -622,17 +641,8 @@ Result<void> Connection::read_available()
     return transport_ == Transport::afbus ? read_datagram() : read_stream();
 }
 
-void Connection::accept_message(std::vector<std::byte> bytes, std::vector<Fd> fds, std::uint64_t sender)
+void Connection::accept_message(IncomingMessage msg)
 {
-    auto parsed = dbus::parse_message(bytes);
-    if (!parsed || parsed->header.unix_fds > fds.size()) {
-        // On AF_BUS, one bad datagram is dropped; nfdbus drops them before
-        // they get here when it is loaded.
-        return;
-    }
-    fds.resize(parsed->header.unix_fds);
-    const dbus::Message view = *parsed;
-    IncomingMessage msg{std::move(bytes), view, std::move(fds), sender};
     const auto type = msg.header().type;
     if (type == dbus::MessageType::method_return || type == dbus::MessageType::error) {
         const auto it = pending_.find(msg.header().reply_serial);

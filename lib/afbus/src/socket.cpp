@@ -18,12 +18,46 @@
 #include <cstddef>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace afbus {
 namespace {
 
+// Spare receive buffers. Never destroyed: a buffer may come back from a
+// message or a thread that outlives static destruction.
+struct ReceivePool {
+    static constexpr std::size_t max_spare = 4;
+    ReceivePool() { spare.reserve(max_spare); } // giving one back never allocates
+    std::mutex lock;
+    std::vector<ReceiveBuffer::pointer> spare;
+};
+
+ReceivePool &receive_pool()
+{
+    static auto *pool = new ReceivePool; // NOLINT(cppcoreguidelines-owning-memory): never freed, see above
+    return *pool;
+}
+
+// A spare buffer, or a new one: not zero-filled, its pages are touched by
+// the kernel's copy of what is received into it.
+ReceiveBuffer take_receive_buffer()
+{
+    ReceivePool &pool = receive_pool();
+    {
+        const std::lock_guard guard{pool.lock};
+        if (!pool.spare.empty()) {
+            const ReceiveBuffer::pointer b = pool.spare.back();
+            pool.spare.pop_back();
+            return ReceiveBuffer{b};
+        }
+    }
+    return ReceiveBuffer{new ReceiveBuffer::element_type}; // NOLINT(cppcoreguidelines-owning-memory): owned by the ReceiveBuffer
+}
+
 static_assert(sizeof(sockaddr_bus) == 128, "struct sockaddr_bus is the size of sockaddr_storage");
 static_assert(bus_client_mask == BUS_CLIENT_MASK);
+static_assert(max_message_size == BUS_MAX_MSGSIZE);
 
 constexpr socklen_t path_offset = offsetof(sockaddr_bus, sbus_path);
 
@@ -100,6 +134,19 @@ Result<void> set_nonblocking_fd(const Syscalls &sys, int fd, bool on)
 
 } // namespace
 
+void ReceiveBufferRelease::operator()(std::array<std::byte, max_message_size> *buffer) const noexcept
+{
+    ReceivePool &pool = receive_pool();
+    {
+        const std::lock_guard guard{pool.lock};
+        if (pool.spare.size() < ReceivePool::max_spare) {
+            pool.spare.push_back(buffer); // within the reserved capacity
+            return;
+        }
+    }
+    delete buffer; // NOLINT(cppcoreguidelines-owning-memory): the ReceiveBuffer's own deleter
+}
+
 std::string BusPath::bound_bytes() const
 {
     if (abstract) {
@@ -145,12 +192,14 @@ Result<std::size_t> BusSocket::send_default(std::span<const std::byte> data, std
     return sent(detail::send_with_fds(*sys_, fd(), nullptr, 0, data, fds, flags));
 }
 
-Result<Datagram> BusSocket::receive(int flags) const
+Result<Datagram> BusSocket::receive(int flags, bool keep_large) const
 {
     // Peeking at the length first would cost a second system call per
     // message; a buffer that fits any message costs address space only.
-    using Buffer = std::array<std::byte, BUS_MAX_MSGSIZE>;
-    thread_local const std::unique_ptr<Buffer> buf = std::make_unique_for_overwrite<Buffer>();
+    thread_local ReceiveBuffer buf;
+    if (!buf) {
+        buf = take_receive_buffer();
+    }
     Datagram d;
     sockaddr_bus sa{};
     const auto r = detail::receive_with_fds(*sys_, fd(), reinterpret_cast<sockaddr *>(&sa), sizeof(sa),
@@ -167,7 +216,13 @@ Result<Datagram> BusSocket::receive(int flags) const
     if ((r.msg_flags & MSG_CTRUNC) != 0) {
         return fail(-ENOBUFS); // more fds than SCM_MAX_FD: cannot happen
     }
-    d.data.assign(buf->begin(), buf->begin() + r.bytes);
+    const auto size = static_cast<std::size_t>(r.bytes);
+    if (keep_large && size > receive_copy_max) {
+        d.kept = std::move(buf);
+        d.kept_size = size;
+    } else {
+        d.data.assign(buf->begin(), buf->begin() + static_cast<std::ptrdiff_t>(size));
+    }
     d.sender = sa.sbus_addr.s_addr;
     return d;
 }

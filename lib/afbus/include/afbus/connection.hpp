@@ -67,11 +67,17 @@ public:
     IncomingMessage() = default;
     IncomingMessage(std::vector<std::byte> bytes, const dbus::Message &parsed, std::vector<Fd> fds,
                     std::uint64_t sender_address) noexcept;
+    // A message received into @kept (its first @size bytes), which it keeps.
+    IncomingMessage(ReceiveBuffer kept, std::size_t size, const dbus::Message &parsed, std::vector<Fd> fds,
+                    std::uint64_t sender_address) noexcept;
 
     [[nodiscard]] const dbus::Message &message() const noexcept { return parsed_; }
     [[nodiscard]] const dbus::Header &header() const noexcept { return parsed_.header; }
     [[nodiscard]] dbus::Reader reader() const noexcept { return parsed_.reader(); }
-    [[nodiscard]] std::span<const std::byte> bytes() const noexcept { return bytes_; }
+    [[nodiscard]] std::span<const std::byte> bytes() const noexcept
+    {
+        return kept_ ? std::span<const std::byte>{kept_->data(), kept_size_} : std::span<const std::byte>{bytes_};
+    }
     // The fds of the message, indexed as its 'h' values.
     [[nodiscard]] std::span<const Fd> fds() const noexcept { return fds_; }
     // Takes ownership of fd @index (-1 if out of range or taken already).
@@ -80,7 +86,9 @@ public:
     [[nodiscard]] std::uint64_t sender_address() const noexcept { return sender_address_; }
 
 private:
-    std::vector<std::byte> bytes_;
+    std::vector<std::byte> bytes_; // the message, unless it is in kept_
+    ReceiveBuffer kept_;
+    std::size_t kept_size_ = 0;
     dbus::Message parsed_;
     std::vector<Fd> fds_;
     std::uint64_t sender_address_ = 0;
@@ -310,7 +318,7 @@ private:
     Result<void> read_available();
     Result<void> read_stream();
     Result<void> read_datagram();
-    void accept_message(std::vector<std::byte> bytes, std::vector<Fd> fds, std::uint64_t sender);
+    void accept_message(IncomingMessage msg);
     void dispatch_one(IncomingMessage &msg);
     void dispatch_method_call(IncomingMessage &msg);
     void dispatch_signal(IncomingMessage &msg);

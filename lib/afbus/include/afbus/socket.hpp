@@ -20,8 +20,10 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -78,12 +80,42 @@ struct Credentials {
 // Largest number of fds in one message (the kernel's SCM_MAX_FD).
 inline constexpr std::size_t max_fds_per_message = 253;
 
+// The largest message AF_BUS carries (the uAPI's BUS_MAX_MSGSIZE).
+inline constexpr std::size_t max_message_size = std::size_t{512} * 1024;
+
+// Gives a receive buffer back to the process-wide pool (socket.cpp).
+struct ReceiveBufferRelease {
+    void operator()(std::array<std::byte, max_message_size> *buffer) const noexcept;
+};
+
+// A buffer of max_message_size bytes that one large message was received
+// into and that the message keeps, instead of being copied out of it. A
+// freed buffer goes back to a small process-wide pool (at most four are
+// kept), so receiving large messages neither copies nor allocates once the
+// pool is warm; it may be freed on any thread.
+using ReceiveBuffer = std::unique_ptr<std::array<std::byte, max_message_size>, ReceiveBufferRelease>;
+
+// Received messages up to this size are copied out of the receive buffer
+// (cheaper than tying up a buffer of max_message_size while they wait to be
+// handled); larger ones keep it when asked to (BusSocket::receive()).
+inline constexpr std::size_t receive_copy_max = std::size_t{16} * 1024;
+
 // One received message.
 struct Datagram {
+    // The message, in @data; or, if it was received with keep_large and is
+    // larger than receive_copy_max, in the first @kept_size bytes of @kept
+    // (@data is then empty). bytes() is the message either way.
     std::vector<std::byte> data;
+    ReceiveBuffer kept;
+    std::size_t kept_size = 0;
     std::uint64_t sender = 0;               // the true sending address
     std::vector<Fd> fds;                    // SCM_RIGHTS, in order
     std::optional<Credentials> credentials; // SCM_CREDENTIALS, with SO_PASSCRED
+
+    [[nodiscard]] std::span<const std::byte> bytes() const noexcept
+    {
+        return kept ? std::span<const std::byte>{kept->data(), kept_size} : std::span<const std::byte>{data};
+    }
 };
 
 class BusSocket {
@@ -113,12 +145,14 @@ public:
                                      int flags = 0) const;
 
     // Receives one whole message, whatever its size, with its sender, fds
-    // and credentials, in one recvmsg(): into a per-thread buffer of
-    // BUS_MAX_MSGSIZE (only the pages the largest message received on the
-    // thread touched are ever resident), then copied to the Datagram.
+    // and credentials, in one recvmsg(): into a per-thread ReceiveBuffer
+    // (only the pages the largest messages touched are ever resident),
+    // then copied to the Datagram's data; with @keep_large, a message
+    // larger than receive_copy_max keeps the buffer instead (Datagram::kept)
+    // and the thread takes another from the pool for its next receive.
     // EAGAIN when non-blocking and nothing is queued; an empty datagram
     // with sender 0 and no data at end of stream is reported as ECONNRESET.
-    [[nodiscard]] Result<Datagram> receive(int flags = 0) const;
+    [[nodiscard]] Result<Datagram> receive(int flags = 0, bool keep_large = false) const;
 
     // getsockname(): this socket's prefix-0 address (a peer's own; on a
     // handle, bus_master_address).
