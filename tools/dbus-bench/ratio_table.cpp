@@ -9,10 +9,13 @@ void RatioTable::ReportRuns(const std::vector<Run> &runs)
 {
     ConsoleReporter::ReportRuns(runs);
     for (const Run &r : runs) {
-        if (r.run_type != Run::RT_Iteration || r.error_occurred) {
+        // One figure per benchmark: the run, or with --benchmark_repetitions
+        // the median (reported after the repetitions, so it wins).
+        const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+        if ((r.run_type != Run::RT_Iteration && !median) || r.error_occurred) {
             continue;
         }
-        const std::string name = r.benchmark_name();
+        const std::string name = r.run_name.str();
         const std::size_t slash = name.find('/');
         if (slash == std::string::npos) {
             continue;
