@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <utility>
 
 namespace afbusd::transport {
 
@@ -54,6 +55,9 @@ int EventLoop::run()
         }
         for (const auto &hook : hooks_) {
             hook();
+        }
+        for (Deferred *d : std::exchange(deferred_, {})) {
+            d->run_deferred();
         }
     }
     return 0;

@@ -4,7 +4,9 @@
 // Handler per fd; after each batch of events the loop runs its idle hooks
 // (the bus drops peers it condemned, transports free closed connections),
 // so nothing is freed while an event for it may still be pending in the
-// batch.
+// batch, and then the work deferred to the end of the batch (defer()): a
+// connection's output, so that what a batch routes to one client is
+// written with one system call and read by it in one wake-up.
 #ifndef AFBUSD_TRANSPORT_EVENT_LOOP_HPP
 #define AFBUSD_TRANSPORT_EVENT_LOOP_HPP
 
@@ -28,6 +30,18 @@ public:
     virtual void handle(std::uint32_t events) = 0;
 };
 
+// Work that waits for the end of the current batch of events.
+class Deferred {
+public:
+    Deferred() = default;
+    Deferred(const Deferred &) = delete;
+    Deferred &operator=(const Deferred &) = delete;
+    Deferred(Deferred &&) = delete;
+    Deferred &operator=(Deferred &&) = delete;
+    virtual ~Deferred() = default;
+    virtual void run_deferred() = 0;
+};
+
 class EventLoop {
 public:
     // -errno on failure.
@@ -41,6 +55,13 @@ public:
     // Runs after every batch of events.
     void add_idle_hook(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
 
+    // @d runs once after the current batch's idle hooks (or the next
+    // batch's, if called from run_deferred()). The caller makes sure it is
+    // asked once per batch and calls cancel() before @d goes away;
+    // run_deferred() must not free another Deferred.
+    void defer(Deferred &d) { deferred_.push_back(&d); }
+    void cancel(Deferred &d) noexcept { std::erase(deferred_, &d); }
+
     // Dispatches until stop(); 0, or -errno if epoll_wait fails.
     int run();
     void stop() noexcept { running_ = false; }
@@ -48,6 +69,7 @@ public:
 private:
     UniqueFd epoll_;
     std::vector<std::function<void()>> hooks_;
+    std::vector<Deferred *> deferred_;
     bool running_ = false;
 };
 

@@ -59,6 +59,9 @@ UnixConnection::UnixConnection(EventLoop &loop, bus::LinkEvents &events, UniqueF
 
 UnixConnection::~UnixConnection()
 {
+    if (flush_deferred_) {
+        loop_->cancel(*this);
+    }
     shutdown();
 }
 
@@ -80,6 +83,11 @@ void UnixConnection::check_auth_deadline(std::chrono::steady_clock::time_point n
 void UnixConnection::close() noexcept
 {
     bus_knows_ = true;
+    // What the bus sent it before closing it (an error, NameLost) still
+    // goes out, as far as the socket takes it now.
+    if (!closed() && !write_failed_) {
+        flush();
+    }
     shutdown();
 }
 
@@ -284,10 +292,21 @@ bool UnixConnection::send(bus::OutMessage m)
     }
     out_bytes_ += size;
     out_.push_back(Pending{std::move(m), 0});
-    if (out_.size() == 1) {
-        flush();
+    // A queue that was empty is not waiting for EPOLLOUT: write it once the
+    // batch is done, with whatever else the batch routes here.
+    if (out_.size() == 1 && !flush_deferred_) {
+        flush_deferred_ = true;
+        loop_->defer(*this);
     }
     return true;
+}
+
+void UnixConnection::run_deferred()
+{
+    flush_deferred_ = false;
+    if (!closed() && !write_failed_) {
+        flush();
+    }
 }
 
 // The front message from where it stopped, then following messages that

@@ -3,8 +3,10 @@
 // UnixConnection: one client on the AF_UNIX stream socket. It runs SASL
 // EXTERNAL (lib/dbus SaslServer, uid from SO_PEERCRED) and
 // NEGOTIATE_UNIX_FD, then frames the byte stream into messages, receives
-// and sends fds with SCM_RIGHTS, and keeps a bounded outgoing queue. It
-// knows nothing of names or routing: it is the bus's Link.
+// and sends fds with SCM_RIGHTS, and keeps a bounded outgoing queue, which
+// it writes at the end of each batch of events (EventLoop::defer()): what a
+// batch routes to it goes out in one sendmsg(). It knows nothing of names
+// or routing: it is the bus's Link.
 #ifndef AFBUSD_TRANSPORT_UNIX_CONNECTION_HPP
 #define AFBUSD_TRANSPORT_UNIX_CONNECTION_HPP
 
@@ -25,7 +27,7 @@
 
 namespace afbusd::transport {
 
-class UnixConnection final : public Handler, public bus::Link {
+class UnixConnection final : public Handler, public Deferred, public bus::Link {
 public:
     UnixConnection(EventLoop &loop, bus::LinkEvents &events, UniqueFd fd, const Limits &limits,
                    std::string_view guid);
@@ -54,6 +56,8 @@ public:
     void close() noexcept override;
 
     void handle(std::uint32_t events) override;
+    // Writes what send() queued during the batch of events.
+    void run_deferred() override;
 
 private:
     struct Pending {
@@ -83,6 +87,7 @@ private:
     bool authenticated_ = false;
     bool watching_output_ = false;
     bool write_failed_ = false; // the peer stopped reading for good
+    bool flush_deferred_ = false; // run_deferred() is due at the end of the batch
     bool bus_knows_ = false; // the bus closed the link or was told it closed
 
     std::vector<std::byte> in_;  // received, not yet dispatched: in_[in_start_..]
