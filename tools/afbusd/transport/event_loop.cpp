@@ -49,6 +49,7 @@ int EventLoop::run()
             }
             return -errno;
         }
+        ++batch_;
         for (int i = 0; i < n; ++i) {
             const epoll_event &ev = events.at(static_cast<std::size_t>(i));
             static_cast<Handler *>(ev.data.ptr)->handle(ev.events);

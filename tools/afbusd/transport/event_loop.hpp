@@ -5,8 +5,9 @@
 // (the bus drops peers it condemned, transports free closed connections),
 // so nothing is freed while an event for it may still be pending in the
 // batch, and then the work deferred to the end of the batch (defer()): a
-// connection's output, so that what a batch routes to one client is
-// written with one system call and read by it in one wake-up.
+// connection's output after the first message of the batch, so that what
+// a busy batch routes to one client is written with one system call and
+// read by it in one wake-up, while a lone message is not delayed.
 #ifndef AFBUSD_TRANSPORT_EVENT_LOOP_HPP
 #define AFBUSD_TRANSPORT_EVENT_LOOP_HPP
 
@@ -61,6 +62,8 @@ public:
     // run_deferred() must not free another Deferred.
     void defer(Deferred &d) { deferred_.push_back(&d); }
     void cancel(Deferred &d) noexcept { std::erase(deferred_, &d); }
+    // Counts the batches of events: changes each time epoll_wait returns.
+    [[nodiscard]] std::uint64_t batch() const noexcept { return batch_; }
 
     // Dispatches until stop(); 0, or -errno if epoll_wait fails.
     int run();
@@ -70,6 +73,7 @@ private:
     UniqueFd epoll_;
     std::vector<std::function<void()>> hooks_;
     std::vector<Deferred *> deferred_;
+    std::uint64_t batch_ = 0;
     bool running_ = false;
 };
 

@@ -292,11 +292,17 @@ bool UnixConnection::send(bus::OutMessage m)
     }
     out_bytes_ += size;
     out_.push_back(Pending{std::move(m), 0});
-    // A queue that was empty is not waiting for EPOLLOUT: write it once the
-    // batch is done, with whatever else the batch routes here.
+    // A queue that was empty is not waiting for EPOLLOUT. The batch's first
+    // message goes now; later ones wait for the end of the batch and go
+    // together, so that a burst wakes the client once, not per message.
     if (out_.size() == 1 && !flush_deferred_) {
-        flush_deferred_ = true;
-        loop_->defer(*this);
+        if (written_in_batch_ != loop_->batch()) {
+            written_in_batch_ = loop_->batch();
+            flush();
+        } else {
+            flush_deferred_ = true;
+            loop_->defer(*this);
+        }
     }
     return true;
 }

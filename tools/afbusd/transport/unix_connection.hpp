@@ -3,9 +3,10 @@
 // UnixConnection: one client on the AF_UNIX stream socket. It runs SASL
 // EXTERNAL (lib/dbus SaslServer, uid from SO_PEERCRED) and
 // NEGOTIATE_UNIX_FD, then frames the byte stream into messages, receives
-// and sends fds with SCM_RIGHTS, and keeps a bounded outgoing queue, which
-// it writes at the end of each batch of events (EventLoop::defer()): what a
-// batch routes to it goes out in one sendmsg(). It knows nothing of names
+// and sends fds with SCM_RIGHTS, and keeps a bounded outgoing queue. The
+// first message a batch of events routes to it is written at once (no
+// delay for a lone message); what follows in the same batch is written at
+// its end (EventLoop::defer()), in one sendmsg(). It knows nothing of names
 // or routing: it is the bus's Link.
 #ifndef AFBUSD_TRANSPORT_UNIX_CONNECTION_HPP
 #define AFBUSD_TRANSPORT_UNIX_CONNECTION_HPP
@@ -88,6 +89,7 @@ private:
     bool watching_output_ = false;
     bool write_failed_ = false; // the peer stopped reading for good
     bool flush_deferred_ = false; // run_deferred() is due at the end of the batch
+    std::uint64_t written_in_batch_ = ~std::uint64_t{0}; // the batch that wrote at once
     bool bus_knows_ = false; // the bus closed the link or was told it closed
 
     std::vector<std::byte> in_;  // received, not yet dispatched: in_[in_start_..]
