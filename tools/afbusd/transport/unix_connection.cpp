@@ -294,7 +294,8 @@ bool UnixConnection::send(bus::OutMessage m)
     out_.push_back(Pending{std::move(m), 0});
     // A queue that was empty is not waiting for EPOLLOUT. The batch's first
     // message goes now; later ones wait for the end of the batch and go
-    // together, so that a burst wakes the client once, not per message.
+    // together, so that a burst wakes the client about twice per batch,
+    // not once per message.
     if (out_.size() == 1 && !flush_deferred_) {
         if (written_in_batch_ != loop_->batch()) {
             written_in_batch_ = loop_->batch();
