@@ -26,6 +26,11 @@ double seconds(const timeval &tv)
     return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
 }
 
+double cpu_seconds(const rusage &r)
+{
+    return seconds(r.ru_utime) + seconds(r.ru_stime);
+}
+
 // The first line of /proc/stat: user nice system idle iowait irq softirq
 // steal (guest time is already in user and nice).
 double machine_busy()
@@ -72,19 +77,12 @@ double process_cpu(pid_t pid)
     return ticks_to_seconds(ticks);
 }
 
-double self_cpu()
-{
-    rusage self{};
-    (void)::getrusage(RUSAGE_SELF, &self);
-    return seconds(self.ru_utime) + seconds(self.ru_stime);
-}
-
-long self_sleeps()
+SelfUsage self_usage()
 {
     rusage self{};
     (void)::getrusage(RUSAGE_SELF, &self);
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-union-access): glibc's struct rusage puts it in a union
-    return self.ru_nvcsw;
+    return {.cpu = cpu_seconds(self), .sleeps = self.ru_nvcsw};
 }
 
 CpuSample sample_cpu(const std::vector<pid_t> &daemons)
@@ -96,8 +94,7 @@ CpuSample sample_cpu(const std::vector<pid_t> &daemons)
     rusage children{};
     (void)::getrusage(RUSAGE_SELF, &self);
     (void)::getrusage(RUSAGE_CHILDREN, &children);
-    s.ours = seconds(self.ru_utime) + seconds(self.ru_stime) + seconds(children.ru_utime) +
-             seconds(children.ru_stime);
+    s.ours = cpu_seconds(self) + cpu_seconds(children);
     for (const pid_t pid : daemons) {
         s.ours += process_cpu(pid);
     }

@@ -35,13 +35,14 @@ CpuUse cpu_use(const CpuSample &before, const CpuSample &after);
 // 0 for pid 0 or a process that is gone. Resolution: one clock tick.
 double process_cpu(pid_t pid);
 
-// CPU-seconds (user and system) this process has used so far, with the
-// resolution of getrusage().
-double self_cpu();
-
-// The voluntary context switches of this process so far: how many times
-// it went to sleep waiting for something.
-long self_sleeps();
+// What this process has used so far (one getrusage()): CPU-seconds, user
+// and system, and voluntary context switches, i.e. how many times it went
+// to sleep waiting for something.
+struct SelfUsage {
+    double cpu = 0;
+    long sleeps = 0;
+};
+SelfUsage self_usage();
 
 } // namespace bus_bench
 

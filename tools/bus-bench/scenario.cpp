@@ -72,11 +72,11 @@ public:
                     throw Failure{"unexpected byte on the start pipe"};
                 }
             }
-            const double cpu = self_cpu();
-            const long sleeps = self_sleeps();
+            const SelfUsage before = self_usage();
             Report r = body(*ep);
-            r.cpu = self_cpu() - cpu;
-            r.sleeps = self_sleeps() - sleeps;
+            const SelfUsage after = self_usage();
+            r.cpu = after.cpu - before.cpu;
+            r.sleeps = after.sleeps - before.sleeps;
             r.driver = driver;
             write_all(results_.write.get(), &r, sizeof r);
             return 0;
