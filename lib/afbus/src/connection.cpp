@@ -92,14 +92,13 @@ dbus::Header reply_header(const IncomingMessage &call, std::span<const int> fds)
 
 IncomingMessage::IncomingMessage(std::vector<std::byte> bytes, const dbus::Message &parsed, std::vector<Fd> fds,
                                  std::uint64_t sender_address) noexcept
-    : bytes_{std::move(bytes)}, parsed_{parsed}, fds_{std::move(fds)}, sender_address_{sender_address}
+    : IncomingMessage{ReceivedBytes{.data = std::move(bytes)}, parsed, std::move(fds), sender_address}
 {
 }
 
-IncomingMessage::IncomingMessage(ReceiveBuffer kept, std::size_t size, const dbus::Message &parsed,
-                                 std::vector<Fd> fds, std::uint64_t sender_address) noexcept
-    : kept_{std::move(kept)}, kept_size_{size}, parsed_{parsed}, fds_{std::move(fds)},
-      sender_address_{sender_address}
+IncomingMessage::IncomingMessage(ReceivedBytes bytes, const dbus::Message &parsed, std::vector<Fd> fds,
+                                 std::uint64_t sender_address) noexcept
+    : bytes_{std::move(bytes)}, parsed_{parsed}, fds_{std::move(fds)}, sender_address_{sender_address}
 {
 }
 
@@ -625,11 +624,10 @@ Result<void> Connection::read_datagram()
             continue;
         }
         d->fds.resize(parsed->header.unix_fds);
-        // A large message keeps the buffer it was received into: parsed's
-        // views into it stay valid.
-        accept_message(d->kept ? IncomingMessage{std::move(d->kept), d->kept_size, *parsed, std::move(d->fds),
-                                                 d->sender}
-                               : IncomingMessage{std::move(d->data), *parsed, std::move(d->fds), d->sender});
+        // The bytes move as they are (a large message keeps the buffer it
+        // was received into): parsed's views into them stay valid.
+        accept_message(
+                IncomingMessage{std::move(static_cast<ReceivedBytes &>(*d)), *parsed, std::move(d->fds), d->sender});
     }
 }
 

@@ -67,17 +67,14 @@ public:
     IncomingMessage() = default;
     IncomingMessage(std::vector<std::byte> bytes, const dbus::Message &parsed, std::vector<Fd> fds,
                     std::uint64_t sender_address) noexcept;
-    // A message received into @kept (its first @size bytes), which it keeps.
-    IncomingMessage(ReceiveBuffer kept, std::size_t size, const dbus::Message &parsed, std::vector<Fd> fds,
+    // A message whose bytes may be a receive buffer it keeps.
+    IncomingMessage(ReceivedBytes bytes, const dbus::Message &parsed, std::vector<Fd> fds,
                     std::uint64_t sender_address) noexcept;
 
     [[nodiscard]] const dbus::Message &message() const noexcept { return parsed_; }
     [[nodiscard]] const dbus::Header &header() const noexcept { return parsed_.header; }
     [[nodiscard]] dbus::Reader reader() const noexcept { return parsed_.reader(); }
-    [[nodiscard]] std::span<const std::byte> bytes() const noexcept
-    {
-        return kept_ ? std::span<const std::byte>{kept_->data(), kept_size_} : std::span<const std::byte>{bytes_};
-    }
+    [[nodiscard]] std::span<const std::byte> bytes() const noexcept { return bytes_.bytes(); }
     // The fds of the message, indexed as its 'h' values.
     [[nodiscard]] std::span<const Fd> fds() const noexcept { return fds_; }
     // Takes ownership of fd @index (-1 if out of range or taken already).
@@ -86,9 +83,7 @@ public:
     [[nodiscard]] std::uint64_t sender_address() const noexcept { return sender_address_; }
 
 private:
-    std::vector<std::byte> bytes_; // the message, unless it is in kept_
-    ReceiveBuffer kept_;
-    std::size_t kept_size_ = 0;
+    ReceivedBytes bytes_;
     dbus::Message parsed_;
     std::vector<Fd> fds_;
     std::uint64_t sender_address_ = 0;

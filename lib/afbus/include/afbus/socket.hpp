@@ -100,22 +100,26 @@ using ReceiveBuffer = std::unique_ptr<std::array<std::byte, max_message_size>, R
 // handled); larger ones keep it when asked to (BusSocket::receive()).
 inline constexpr std::size_t receive_copy_max = std::size_t{16} * 1024;
 
-// One received message.
-struct Datagram {
-    // The message, in @data; or, if it was received with keep_large and is
-    // larger than receive_copy_max, in the first @kept_size bytes of @kept
-    // (@data is then empty). bytes() is the message either way.
+// The bytes of one received message: in @data; or, if it was received
+// with keep_large and is larger than receive_copy_max, in the first
+// @kept_size bytes of @kept (@data is then empty). bytes() is the message
+// either way.
+struct ReceivedBytes {
     std::vector<std::byte> data;
     ReceiveBuffer kept;
     std::size_t kept_size = 0;
-    std::uint64_t sender = 0;               // the true sending address
-    std::vector<Fd> fds;                    // SCM_RIGHTS, in order
-    std::optional<Credentials> credentials; // SCM_CREDENTIALS, with SO_PASSCRED
 
     [[nodiscard]] std::span<const std::byte> bytes() const noexcept
     {
         return kept ? std::span<const std::byte>{kept->data(), kept_size} : std::span<const std::byte>{data};
     }
+};
+
+// One received message.
+struct Datagram : ReceivedBytes {
+    std::uint64_t sender = 0;               // the true sending address
+    std::vector<Fd> fds;                    // SCM_RIGHTS, in order
+    std::optional<Credentials> credentials; // SCM_CREDENTIALS, with SO_PASSCRED
 };
 
 class BusSocket {
