@@ -3,10 +3,25 @@
  * AF_BUS: what travels with a message besides its bytes (credentials and
  * SCM_RIGHTS files), and why AF_BUS needs no in-flight garbage collector.
  *
- * One message may be queued to many receivers. The files passed with it are
- * held once, in a refcounted struct bus_fds shared by all copies; every
+ * One message may be queued to many receivers. Its data is shared by its
+ * copies (clones); so is everything else that travels with it: the message
+ * skb itself stays alive until its last copy is consumed, each copy holding
+ * a reference to it (bus_skb_parms.msg). The message holds the files passed
+ * with it, the sender's pid and the sender's SO_SNDBUF charge, once; every
  * receiver gets its own descriptors (its own references) when it reads its
- * copy, and the shared references go when the last copy is consumed.
+ * copy.
+ *
+ * Memory: the message is charged to the sending socket with its truesize
+ * (sock_alloc_send_pskb()), so what one socket has queued anywhere on the
+ * bus is bounded by its SO_SNDBUF, as for AF_UNIX, however many receivers
+ * a message has; the copies' own heads are bounded by the receivers' queue
+ * limits (BUS_SET_MAXQLEN).
+ *
+ * Files in flight are charged to the sending user, with AF_UNIX's rule:
+ * a user who already has more than RLIMIT_NOFILE files in flight in AF_BUS
+ * messages cannot send more (ETOOMANYREFS) without CAP_SYS_RESOURCE or
+ * CAP_SYS_ADMIN. The count is user_struct.bus_inflight, AF_BUS's own, as
+ * AF_UNIX's is protected by its garbage collector's lock.
  *
  * A reference cycle needs a file whose in-flight messages can hold files:
  * an AF_UNIX or AF_BUS socket (B in A's queue, A in B's queue, all user
@@ -21,21 +36,13 @@
  * files; a peer that wants to hand over a socket connects to the bus itself.
  */
 
+#include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/net.h>
-#include <linux/slab.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 
 #include "internal.h"
-
-/**
- * struct bus_fds - files in flight with one message, shared by its copies
- * @ref: one per skb (the template and each queued copy)
- * @fpl: the files, as scm_send() collected them
- */
-struct bus_fds {
-	refcount_t		ref;
-	struct scm_fp_list	*fpl;
-};
 
 static bool bus_file_carries_files(struct file *file)
 {
@@ -45,84 +52,107 @@ static bool bus_file_carries_files(struct file *file)
 	       (sock->sk->sk_family == AF_UNIX || sock->sk->sk_family == AF_BUS);
 }
 
+/* As AF_UNIX's too_many_unix_fds(): read without a lock, so concurrent
+ * senders of one user may together pass the limit by a message each.
+ */
+static bool bus_too_many_fds(struct user_struct *user)
+{
+	if (unlikely(atomic_long_read(&user->bus_inflight) >
+		     rlimit(RLIMIT_NOFILE)))
+		return !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN);
+	return false;
+}
+
+/* Destructor of a message: its files, its pid, its sender's charge. */
+static void bus_msg_destruct(struct sk_buff *skb)
+{
+	struct bus_skb_parms *cb = BUS_SKB_CB(skb);
+	struct scm_fp_list *fpl = cb->fpl;
+
+	put_pid(cb->pid);
+	cb->pid = NULL;
+	if (fpl) {
+		atomic_long_sub(fpl->count, &fpl->user->bus_inflight);
+		__scm_destroy(&(struct scm_cookie){ .fp = fpl });
+		cb->fpl = NULL;
+	}
+	sock_wfree(skb);
+}
+
 /**
- * bus_fds_attach - take over a message's credentials and files
- * @skb: the message being built (not yet cloned)
+ * bus_msg_init - make a freshly allocated skb an AF_BUS message
+ * @skb: from sock_alloc_send_pskb(), charged to the sender
+ *
+ * From here kfree_skb() releases whatever bus_msg_attach() adds.
+ */
+void bus_msg_init(struct sk_buff *skb)
+{
+	memset(BUS_SKB_CB(skb), 0, sizeof(struct bus_skb_parms));
+	skb->destructor = bus_msg_destruct;
+}
+
+/**
+ * bus_msg_attach - take over a message's credentials and files
+ * @skb: the message being built (bus_msg_init() done, not yet cloned)
  * @scm: what scm_send() collected; its files move to @skb
  *
  * Return: 0, -EOPNOTSUPP if a passed file is an AF_UNIX or AF_BUS socket,
- * or -ENOMEM.
+ * or -ETOOMANYREFS if the sending user has too many files in flight.
  */
-int bus_fds_attach(struct sk_buff *skb, struct scm_cookie *scm)
+int bus_msg_attach(struct sk_buff *skb, struct scm_cookie *scm)
 {
 	struct bus_skb_parms *cb = BUS_SKB_CB(skb);
-	struct bus_fds *fds;
+	struct scm_fp_list *fpl = scm->fp;
 	int i;
 
 	cb->pid = get_pid(scm->pid);
 	cb->uid = scm->creds.uid;
 	cb->gid = scm->creds.gid;
-	cb->fds = NULL;
-	skb->destructor = bus_skb_release;
-	if (!scm->fp)
+	if (!fpl)
 		return 0;
 
-	for (i = 0; i < scm->fp->count; i++)
-		if (bus_file_carries_files(scm->fp->fp[i]))
+	for (i = 0; i < fpl->count; i++)
+		if (bus_file_carries_files(fpl->fp[i]))
 			return -EOPNOTSUPP;
-
-	fds = kmalloc(sizeof(*fds), GFP_KERNEL_ACCOUNT);
-	if (!fds)
-		return -ENOMEM;
-	refcount_set(&fds->ref, 1);
-	fds->fpl = scm->fp;
+	if (bus_too_many_fds(fpl->user))
+		return -ETOOMANYREFS;
+	atomic_long_add(fpl->count, &fpl->user->bus_inflight);
+	cb->fpl = fpl;
 	scm->fp = NULL;
-	cb->fds = fds;
 	return 0;
 }
 
-/* A clone shares the control block: take its own references. */
-void bus_skb_copy_get(struct sk_buff *skb)
+/* Destructor of a copy: it only holds its message. */
+static void bus_copy_destruct(struct sk_buff *skb)
 {
-	struct bus_skb_parms *cb = BUS_SKB_CB(skb);
-
-	get_pid(cb->pid);
-	if (cb->fds)
-		refcount_inc(&cb->fds->ref);
-}
-
-static void bus_fds_put(struct bus_fds *fds)
-{
-	if (!refcount_dec_and_test(&fds->ref))
-		return;
-	__scm_destroy(&(struct scm_cookie){ .fp = fds->fpl });
-	kfree(fds);
+	consume_skb(BUS_SKB_CB(skb)->msg);
 }
 
 /**
- * bus_skb_release - skb destructor: drop what the control block holds
- * @skb: a message or one of its copies
+ * bus_msg_copy - one receiver's copy of a message
+ * @skb: the message
+ * @gfp: allocation flags
  *
- * Copies queued to a receiver are also charged to the sender's socket
- * (SIOCOUTQ); that charge is returned here.
+ * The copy shares the message's data and control block and holds a
+ * reference to the message; it is not charged to the sender itself.
+ *
+ * Return: the copy, or NULL.
  */
-void bus_skb_release(struct sk_buff *skb)
+struct sk_buff *bus_msg_copy(struct sk_buff *skb, gfp_t gfp)
 {
-	struct bus_skb_parms *cb = BUS_SKB_CB(skb);
+	struct sk_buff *c = skb_clone(skb, gfp);
 
-	put_pid(cb->pid);
-	cb->pid = NULL;
-	if (cb->fds)
-		bus_fds_put(cb->fds);
-	cb->fds = NULL;
-	if (skb->sk)
-		sock_wfree(skb);
+	if (!c)
+		return NULL;
+	BUS_SKB_CB(c)->msg = skb_get(skb);
+	c->destructor = bus_copy_destruct;
+	return c;
 }
 
 /* The receiver's own references to the files of its copy, or NULL. */
-struct scm_fp_list *bus_fds_dup(const struct sk_buff *skb)
+struct scm_fp_list *bus_copy_fds(const struct sk_buff *copy)
 {
-	struct bus_fds *fds = BUS_SKB_CB(skb)->fds;
+	struct scm_fp_list *fpl = BUS_SKB_CB(BUS_SKB_CB(copy)->msg)->fpl;
 
-	return fds ? scm_fp_dup(fds->fpl) : NULL;
+	return fpl ? scm_fp_dup(fpl) : NULL;
 }
