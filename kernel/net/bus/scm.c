@@ -20,8 +20,11 @@
  * Files in flight are charged to the sending user, with AF_UNIX's rule:
  * a user who already has more than RLIMIT_NOFILE files in flight in AF_BUS
  * messages cannot send more (ETOOMANYREFS) without CAP_SYS_RESOURCE or
- * CAP_SYS_ADMIN. The count is user_struct.bus_inflight, AF_BUS's own, as
- * AF_UNIX's is protected by its garbage collector's lock.
+ * CAP_SYS_ADMIN. The counts are AF_BUS's own (AF_UNIX's
+ * user_struct.unix_inflight is protected by its collector's private lock):
+ * a small table by uid, with an entry only while the uid has files in
+ * flight, under one spinlock taken twice per message that carries files,
+ * as AF_UNIX takes its collector's lock.
  *
  * A reference cycle needs a file whose in-flight messages can hold files:
  * an AF_UNIX or AF_BUS socket (B in A's queue, A in B's queue, all user
@@ -38,11 +41,94 @@
 
 #include <linux/capability.h>
 #include <linux/file.h>
+#include <linux/hashtable.h>
 #include <linux/net.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
+#include <linux/slab.h>
 
 #include "internal.h"
+
+/**
+ * struct bus_user - files one user has in flight in AF_BUS messages
+ * @node: in bus_users
+ * @uid: the user (a user_struct is one per kuid)
+ * @inflight: files in flight; the entry goes when it drops to 0
+ */
+struct bus_user {
+	struct hlist_node	node;
+	kuid_t			uid;
+	unsigned long		inflight;
+};
+
+static DEFINE_HASHTABLE(bus_users, 6);
+static DEFINE_SPINLOCK(bus_users_lock);	/* protects bus_users */
+
+static struct bus_user *bus_user_find(kuid_t uid)
+{
+	struct bus_user *bu;
+
+	hash_for_each_possible(bus_users, bu, node, __kuid_val(uid))
+		if (uid_eq(bu->uid, uid))
+			return bu;
+	return NULL;
+}
+
+/* As AF_UNIX's too_many_unix_fds(), for a user with @inflight files. */
+static bool bus_too_many_fds(unsigned long inflight)
+{
+	if (unlikely(inflight > rlimit(RLIMIT_NOFILE)))
+		return !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN);
+	return false;
+}
+
+/* Charge @fpl's files to its user: 0, or -ETOOMANYREFS, or -ENOMEM. */
+static int bus_user_charge(struct scm_fp_list *fpl)
+{
+	kuid_t uid = fpl->user->uid;
+	struct bus_user *bu, *new;
+	int err = 0;
+
+	new = kmalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	spin_lock(&bus_users_lock);
+	bu = bus_user_find(uid);
+	if (bu && bus_too_many_fds(bu->inflight)) {
+		err = -ETOOMANYREFS;
+	} else {
+		if (!bu) {
+			bu = new;
+			new = NULL;
+			bu->uid = uid;
+			bu->inflight = 0;
+			hash_add(bus_users, &bu->node, __kuid_val(uid));
+		}
+		bu->inflight += fpl->count;
+	}
+	spin_unlock(&bus_users_lock);
+	kfree(new);
+	return err;
+}
+
+static void bus_user_uncharge(struct scm_fp_list *fpl)
+{
+	struct bus_user *bu;
+
+	spin_lock(&bus_users_lock);
+	bu = bus_user_find(fpl->user->uid);
+	if (!WARN_ON_ONCE(!bu || bu->inflight < fpl->count)) {
+		bu->inflight -= fpl->count;
+		if (!bu->inflight)
+			hash_del(&bu->node);
+		else
+			bu = NULL;
+	} else {
+		bu = NULL;
+	}
+	spin_unlock(&bus_users_lock);
+	kfree(bu);
+}
 
 static bool bus_file_carries_files(struct file *file)
 {
@@ -50,17 +136,6 @@ static bool bus_file_carries_files(struct file *file)
 
 	return sock && sock->sk &&
 	       (sock->sk->sk_family == AF_UNIX || sock->sk->sk_family == AF_BUS);
-}
-
-/* As AF_UNIX's too_many_unix_fds(): read without a lock, so concurrent
- * senders of one user may together pass the limit by a message each.
- */
-static bool bus_too_many_fds(struct user_struct *user)
-{
-	if (unlikely(atomic_long_read(&user->bus_inflight) >
-		     rlimit(RLIMIT_NOFILE)))
-		return !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN);
-	return false;
 }
 
 /* Destructor of a message: its files, its pid, its sender's charge. */
@@ -72,7 +147,7 @@ static void bus_msg_destruct(struct sk_buff *skb)
 	put_pid(cb->pid);
 	cb->pid = NULL;
 	if (fpl) {
-		atomic_long_sub(fpl->count, &fpl->user->bus_inflight);
+		bus_user_uncharge(fpl);
 		__scm_destroy(&(struct scm_cookie){ .fp = fpl });
 		cb->fpl = NULL;
 	}
@@ -97,13 +172,14 @@ void bus_msg_init(struct sk_buff *skb)
  * @scm: what scm_send() collected; its files move to @skb
  *
  * Return: 0, -EOPNOTSUPP if a passed file is an AF_UNIX or AF_BUS socket,
- * or -ETOOMANYREFS if the sending user has too many files in flight.
+ * -ETOOMANYREFS if the sending user has too many files in flight, or
+ * -ENOMEM.
  */
 int bus_msg_attach(struct sk_buff *skb, struct scm_cookie *scm)
 {
 	struct bus_skb_parms *cb = BUS_SKB_CB(skb);
 	struct scm_fp_list *fpl = scm->fp;
-	int i;
+	int i, err;
 
 	cb->pid = get_pid(scm->pid);
 	cb->uid = scm->creds.uid;
@@ -114,9 +190,9 @@ int bus_msg_attach(struct sk_buff *skb, struct scm_cookie *scm)
 	for (i = 0; i < fpl->count; i++)
 		if (bus_file_carries_files(fpl->fp[i]))
 			return -EOPNOTSUPP;
-	if (bus_too_many_fds(fpl->user))
-		return -ETOOMANYREFS;
-	atomic_long_add(fpl->count, &fpl->user->bus_inflight);
+	err = bus_user_charge(fpl);
+	if (err)
+		return err;
 	cb->fpl = fpl;
 	scm->fp = NULL;
 	return 0;
