@@ -146,6 +146,19 @@ static int bus_add_target(struct bus_tx *tx, struct bus_sock *q, u8 why)
 	return 0;
 }
 
+/* Why @u may not send at all, or 0. Caller holds bus.lock. */
+static int bus_send_closed(struct bus_sock *u)
+{
+	if (u->bus->dead)
+		return -EPIPE;
+	/* Dropped by the master (or its peer gone) before shut down. */
+	if (!u->pair)
+		return u->role == BUS_ROLE_PEER ? -ECONNRESET : -EPIPE;
+	if (READ_ONCE(u->sk.sk_shutdown) & SEND_SHUTDOWN)
+		return -EPIPE;
+	return 0;
+}
+
 /* Step 1: who gets this message. Caller holds bus.lock. */
 static int bus_collect(struct bus_tx *tx)
 {
@@ -154,13 +167,9 @@ static int bus_collect(struct bus_tx *tx)
 	struct bus_addr_entry *e;
 	int err;
 
-	if (bus->dead)
-		return -EPIPE;
-	/* Dropped by the master (or its peer gone) before shut down. */
-	if (!u->pair)
-		return u->role == BUS_ROLE_PEER ? -ECONNRESET : -EPIPE;
-	if (READ_ONCE(u->sk.sk_shutdown) & SEND_SHUTDOWN)
-		return -EPIPE;
+	err = bus_send_closed(u);
+	if (err)
+		return err;
 
 	bus->gen++;
 	tx->n = 0;
@@ -472,8 +481,15 @@ int bus_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	if (err < 0)
 		return err;
 	skb = bus_alloc_msg(sk, len, msg->msg_flags, &err);
-	if (!skb)
+	if (!skb) {
+		/* Shut down for sending: say why, as a delivery would. */
+		if (err == -EPIPE) {
+			spin_lock(&u->bus->lock);
+			err = bus_send_closed(u) ?: err;
+			spin_unlock(&u->bus->lock);
+		}
 		goto err_scm;
+	}
 	err = bus_msg_attach(skb, &scm);
 	if (err)
 		goto err_skb;
