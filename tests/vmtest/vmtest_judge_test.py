@@ -43,6 +43,19 @@ class Tap(unittest.TestCase):
                                              ("skip", "c:prog: global.c")])
         self.assertIn("t.c:74", results[1].detail)
 
+    def test_failure_names_its_own_assertion(self):
+        # "global.a" begins "global.a_more": each failure keeps its own lines.
+        text = ("TAP version 13\n1..2\n"
+                "#  RUN           global.a ...\n# t.c:10:a:first\n"
+                "#            FAIL  global.a\nnot ok 1 global.a\n"
+                "#  RUN           global.a_more ...\n# t.c:20:a_more:second\n"
+                "#            FAIL  global.a_more\nnot ok 2 global.a_more\n")
+        results = vmtest.judge_tap(kselftest(), text, "1")
+        self.assertIn("t.c:10", results[0].detail)
+        self.assertNotIn("t.c:20", results[0].detail)
+        self.assertIn("t.c:20", results[1].detail)
+        self.assertNotIn("t.c:10", results[1].detail)
+
     def test_missing_cases_fail(self):
         results = vmtest.judge_tap(kselftest(), "1..3\nok 1 a\n", "0")
         self.assertEqual(results[-1].status, "fail")
