@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Host tests of tools/vmtest's verdicts: what passes, what fails, and what
-a failure line names. Nothing here boots a guest."""
+a failure line names, for `run` and for `exec`. Nothing here boots a guest."""
 
+import argparse
+import contextlib
 import importlib.machinery
 import importlib.util
+import io
 import json
 import sys
 import tempfile
@@ -39,6 +42,19 @@ class Tap(unittest.TestCase):
                                              ("fail", "c:prog: global.b"),
                                              ("skip", "c:prog: global.c")])
         self.assertIn("t.c:74", results[1].detail)
+
+    def test_failure_names_its_own_assertion(self):
+        # "global.a" begins "global.a_more": each failure keeps its own lines.
+        text = ("TAP version 13\n1..2\n"
+                "#  RUN           global.a ...\n# t.c:10:a:first\n"
+                "#            FAIL  global.a\nnot ok 1 global.a\n"
+                "#  RUN           global.a_more ...\n# t.c:20:a_more:second\n"
+                "#            FAIL  global.a_more\nnot ok 2 global.a_more\n")
+        results = vmtest.judge_tap(kselftest(), text, "1")
+        self.assertIn("t.c:10", results[0].detail)
+        self.assertNotIn("t.c:20", results[0].detail)
+        self.assertIn("t.c:20", results[1].detail)
+        self.assertNotIn("t.c:10", results[1].detail)
 
     def test_missing_cases_fail(self):
         results = vmtest.judge_tap(kselftest(), "1..3\nok 1 a\n", "0")
@@ -146,6 +162,117 @@ class Schedule(unittest.TestCase):
             self.assertEqual(vmtest.load_durations(path), {"old": 5.0, "x": 2.3})
             path.write_text("not json")
             self.assertEqual(vmtest.load_durations(path), {})
+
+
+class Exec(unittest.TestCase):
+    """`vmtest exec` end to end, with a fake guest that writes what
+    guest-init would: its protocol lines and the files in the out share."""
+
+    PASSING = ["VMTEST BEGIN exec", "VMTEST END exec 0",
+               "VMTEST BEGIN kmemleak", "VMTEST END kmemleak 0", "VMTEST DONE"]
+    LEAK = ("unreferenced object 0xffff888012345678 (size 64):\n"
+            "  comm \"insmod\", pid 77, jiffies 4294911111 (age 8.1s)\n")
+    SPLAT = "[ 5.0] BUG: KASAN: slab-use-after-free in nfdbus_hook+0x42/0x90\n"
+
+    def exec(self, lines, files=None, finished=True, command=("true",)):
+        """Runs cmd_exec against a fake guest; returns (exit status, stdout)."""
+        with tempfile.TemporaryDirectory() as d:
+            build = Path(d)
+            files = files or {}
+
+            class FakeGuest:
+                def __init__(self, cmd, out, echo):
+                    self.out = out
+                    self.console_path = out / "console.log"
+
+                def wait(self, deadline, on_line):
+                    for name, text in files.items():
+                        (self.out / name).write_text(text)
+                    for line in lines:
+                        on_line(line)
+                    return finished
+
+            saved = (vmtest.BUILD, vmtest.build_kernel, vmtest.qemu_command, vmtest.Guest)
+            vmtest.BUILD = build
+            vmtest.build_kernel = lambda variant, jobs: build / "obj"
+            vmtest.qemu_command = lambda *a, **kw: (["qemu"], False)
+            vmtest.Guest = FakeGuest
+            args = argparse.Namespace(command=list(command), variant="debug", jobs=0,
+                                      timeout=30, boot_timeout=60, memory="2G", smp=2)
+            stdout, stderr = io.StringIO(), io.StringIO()
+            try:
+                with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                    try:
+                        rc = vmtest.cmd_exec(args)
+                    except SystemExit as e:
+                        rc = e.code
+            finally:
+                vmtest.BUILD, vmtest.build_kernel, vmtest.qemu_command, vmtest.Guest = saved
+            return rc, stdout.getvalue() + stderr.getvalue()
+
+    def test_passing_command_passes(self):
+        rc, _ = self.exec(self.PASSING, {"exec.dmesg": "", "kmemleak.log": ""})
+        self.assertEqual(rc, 0)
+
+    def test_passing_command_on_base_passes(self):
+        # The base kernel has no kmemleak: guest-init sends no kmemleak lines.
+        rc, _ = self.exec(["VMTEST BEGIN exec", "VMTEST END exec 0", "VMTEST DONE"])
+        self.assertEqual(rc, 0)
+
+    def test_failing_command_fails_with_its_status(self):
+        # kmemleak's END comes after the command's: it must not replace it.
+        lines = list(self.PASSING)
+        lines[1] = "VMTEST END exec 3"
+        rc, text = self.exec(lines, {"kmemleak.log": ""}, command=("false",))
+        self.assertEqual(rc, 3)
+        self.assertIn("exited with status 3", text)
+
+    def test_leak_fails_a_passing_command(self):
+        lines = list(self.PASSING)
+        lines[3] = "VMTEST END kmemleak 1"
+        rc, text = self.exec(lines, {"kmemleak.log": self.LEAK})
+        self.assertEqual(rc, 1)
+        self.assertIn("1 leaked objects", text)
+        self.assertIn("0xffff888012345678", text)
+
+    def test_leak_in_the_report_fails_whatever_the_status(self):
+        rc, _ = self.exec(self.PASSING, {"kmemleak.log": self.LEAK})
+        self.assertEqual(rc, 1)
+
+    def test_failed_scan_fails(self):
+        lines = list(self.PASSING)
+        lines[3] = "VMTEST END kmemleak 2"
+        rc, text = self.exec(lines)
+        self.assertEqual(rc, 1)
+        self.assertIn("scan failed", text)
+
+    def test_splat_during_the_command_fails(self):
+        rc, text = self.exec(self.PASSING, {"exec.dmesg": self.SPLAT})
+        self.assertEqual(rc, 1)
+        self.assertIn("exec (kernel log)", text)
+        self.assertIn("slab-use-after-free", text)
+
+    def test_splat_at_boot_or_module_load_fails(self):
+        for name in ("boot.dmesg", "modules.dmesg"):
+            rc, text = self.exec(self.PASSING, {name: self.SPLAT})
+            self.assertEqual(rc, 1, name)
+
+    def test_timeout_fails(self):
+        lines = list(self.PASSING)
+        lines[1] = "VMTEST END exec timeout"
+        rc, text = self.exec(lines)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("timed out after 30 s", text)
+
+    def test_guest_that_stops_before_done_fails(self):
+        # A panic in the leak scan: the command passed, nothing else came.
+        rc, text = self.exec(self.PASSING[:3], finished=False)
+        self.assertNotEqual(rc, 0)
+
+    def test_guest_that_never_ends_the_command_fails(self):
+        rc, text = self.exec(["VMTEST BEGIN exec"], finished=False)
+        self.assertEqual(rc, 2)
+        self.assertIn("did not finish the command", text)
 
 
 if __name__ == "__main__":

@@ -116,10 +116,104 @@ int dbus_build_size(uint8_t *buf, size_t size, const struct dbus_hdr *h,
 	return w.pos;
 }
 
+int dbus_build_raw(uint8_t *buf, size_t size, const struct dbus_hdr *h,
+		   const char *sig, const void *body, size_t body_len)
+{
+	struct writer w = { .buf = buf, .size = size };
+	uint8_t fixed[4] = { 'l', h->type, 0, 1 };
+	size_t fields_start;
+
+	put(&w, fixed, 4);
+	put_u32(&w, body_len);
+	put_u32(&w, h->serial ? h->serial : 1);
+	put_u32(&w, 0);			/* field array length, below */
+	fields_start = w.pos;
+	put_field(&w, 1, 'o', h->path);
+	put_field(&w, 2, 's', h->interface);
+	put_field(&w, 3, 's', h->member);
+	put_field(&w, 6, 's', h->destination);
+	put_field(&w, 7, 's', h->sender);
+	put_field(&w, 8, 'g', sig);
+	if (w.overflow)
+		return -1;
+	buf[12] = (w.pos - fields_start);
+	buf[13] = (w.pos - fields_start) >> 8;
+	buf[14] = (w.pos - fields_start) >> 16;
+	buf[15] = (w.pos - fields_start) >> 24;
+	pad(&w, 8);
+	put(&w, body, body_len);
+	return w.overflow ? -1 : (int)w.pos;
+}
+
 int dbus_build(uint8_t *buf, const struct dbus_hdr *h,
 	       const struct dbus_arg *args, unsigned int nargs)
 {
 	return dbus_build_size(buf, DBUS_MSG_MAX, h, args, nargs);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+const char *const dbus_worst_names[DBUS_WORST_MAX] = {
+	[DBUS_WORST_AY]		= "ay (payload)",
+	[DBUS_WORST_NESTED_Y]	= "a(((y))) 32 deep",
+	[DBUS_WORST_NESTED_S]	= "a(((s))) 32 deep",
+	[DBUS_WORST_AG]		= "ag",
+	[DBUS_WORST_AV]		= "av of y",
+};
+
+size_t dbus_worst_body(enum dbus_worst shape, uint8_t *body, size_t size,
+		       char *sig)
+{
+	size_t n, len, i, stride = 8, used;
+	const char *inner = shape == DBUS_WORST_NESTED_S ? "s" : "y";
+
+	memset(body, 0, size);
+	switch (shape) {
+	case DBUS_WORST_NESTED_Y:
+	case DBUS_WORST_NESTED_S:
+		n = 0;
+		sig[n++] = 'a';
+		for (i = 0; i < DBUS_WORST_DEPTH; i++)
+			sig[n++] = '(';
+		sig[n++] = inner[0];
+		for (i = 0; i < DBUS_WORST_DEPTH; i++)
+			sig[n++] = ')';
+		sig[n] = 0;
+		/* y: one byte; s: the empty string, length 0 and NUL */
+		used = shape == DBUS_WORST_NESTED_Y ? 1 : 5;
+		n = (size - 8) / stride;
+		len = (n - 1) * stride + used;
+		for (i = 0; shape == DBUS_WORST_NESTED_Y && i < n; i++)
+			body[8 + i * stride] = 1 + i % 255;
+		put_le32(body, len);
+		return 8 + len;
+	case DBUS_WORST_AG:
+		strcpy(sig, "ag");	/* empty signatures: length 0, NUL */
+		len = (size - 4) / 2 * 2;
+		break;
+	case DBUS_WORST_AV:
+		strcpy(sig, "av");	/* each "y" and one byte */
+		len = (size - 4) / 4 * 4;
+		for (i = 0; i < len; i += 4) {
+			body[4 + i] = 1;
+			body[4 + i + 1] = 'y';
+			body[4 + i + 3] = i / 4 % 256;
+		}
+		break;
+	default:
+		strcpy(sig, "ay");
+		len = size - 4;
+		memset(body + 4, 0x5a, len);
+		break;
+	}
+	put_le32(body, len);
+	return 4 + len;
 }
 
 uint32_t dbus_serial(const uint8_t *buf, size_t len)

@@ -7,6 +7,12 @@
  * the time per signal (send and all receives) and the ratio are printed.
  * Timing is reported, never asserted.
  *
+ * Then the parser's worst cases (dbus_worst_body()): messages of about
+ * 480 KB shaped to cost the most parse work per byte, each sent to one
+ * subscriber on a BUS_PROTO_DBUS bus, against a plain ay of the same
+ * length. The hook parses with the bus's lock held, so the time over the
+ * ay's is how long such a message holds every other sender back.
+ *
  * Usage: nfdbus_bench [signals]	(default 2000)
  */
 
@@ -17,6 +23,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <linux/bus.h>
 
 #include "../af_bus/af_bus_util.h"
 #include "dbus_msg.h"
@@ -93,12 +101,74 @@ out:
 	return err;
 }
 
+#define WORST_BYTES	(480 * 1000 + 8)
+#define WORST_SENDS	5
+
+/* The fastest of WORST_SENDS sends of each worst-case shape, in @ns. */
+static int run_worst(struct nfdbus_nl *nl, double ns[DBUS_WORST_MAX])
+{
+	struct dbus_hdr h = {
+		.type = DBUS_SIGNAL, .path = "/o", .interface = "org.e.I",
+		.member = "Big",
+	};
+	uint8_t *body = malloc(BUS_MAX_MSGSIZE), *msg = malloc(BUS_MAX_MSGSIZE);
+	char sig[DBUS_WORST_SIG_MAX];
+	struct bus_peer p[2] = { { .fd = -1, .ctl = -1 }, { .fd = -1, .ctl = -1 } };
+	struct bus_master m;
+	uint64_t t0, t;
+	int w, i, len, err;
+	size_t blen;
+
+	if (!body || !msg) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	err = bus_master_open_proto(&m, BUS_PROTO_DBUS, false, 0,
+				    BUS_MAX_MSGSIZE);
+	if (err)
+		goto out_free;
+	for (i = 0; i < 2; i++) {
+		err = bus_peer_connect(&m, &p[i], true);
+		if (err)
+			goto out;
+	}
+	err = nfdbus_match(nl, NFDBUS_CMD_ADD_MATCH, &m, p[1].addr,
+			   "member='Big'");
+	if (err)
+		goto out;
+	for (w = 0; w < DBUS_WORST_MAX; w++) {
+		blen = dbus_worst_body(w, body, WORST_BYTES, sig);
+		len = dbus_build_raw(msg, BUS_MAX_MSGSIZE, &h, sig, body, blen);
+		ns[w] = 0;
+		for (i = 0; i < WORST_SENDS; i++) {
+			t0 = now_ns();
+			if (bus_send(p[0].fd, BUS_MULTICAST(0), msg, len, 0) != len ||
+			    bus_drain(p[1].fd) != 1) {
+				err = -EIO;
+				goto out;
+			}
+			t = now_ns() - t0;
+			if (!ns[w] || t < ns[w])
+				ns[w] = t;
+		}
+	}
+	err = 0;
+out:
+	bus_peer_close(&p[1]);
+	bus_peer_close(&p[0]);
+	bus_master_close(&m);
+out_free:
+	free(msg);
+	free(body);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	int signals = argc > 1 ? atoi(argv[1]) : 2000;
-	double dbus_ns, none_ns;
+	double dbus_ns, none_ns, worst_ns[DBUS_WORST_MAX];
 	struct nfdbus_nl nl;
-	int err;
+	int err, w;
 
 	if (signals < BATCH)
 		signals = BATCH;
@@ -110,6 +180,8 @@ int main(int argc, char **argv)
 	err = run(BUS_PROTO_NONE, &nl, signals, &none_ns);
 	if (!err)
 		err = run(BUS_PROTO_DBUS, &nl, signals, &dbus_ns);
+	if (!err)
+		err = run_worst(&nl, worst_ns);
 	nfdbus_nl_close(&nl);
 	if (err) {
 		fprintf(stderr, "nfdbus_bench: %s\n", strerror(-err));
@@ -120,5 +192,10 @@ int main(int argc, char **argv)
 	printf("  BUS_PROTO_NONE (no hook): %10.0f ns/signal\n", none_ns);
 	printf("  BUS_PROTO_DBUS (nfdbus):  %10.0f ns/signal\n", dbus_ns);
 	printf("  ratio dbus/none:          %10.2f\n", dbus_ns / none_ns);
+	printf("parser worst cases, %d-byte messages to one subscriber (fastest of %d)\n",
+	       WORST_BYTES, WORST_SENDS);
+	for (w = 0; w < DBUS_WORST_MAX; w++)
+		printf("  %-20s %10.2f ms  x%.1f\n", dbus_worst_names[w],
+		       worst_ns[w] / 1e6, worst_ns[w] / worst_ns[DBUS_WORST_AY]);
 	return 0;
 }

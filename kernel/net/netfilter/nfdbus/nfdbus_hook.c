@@ -21,8 +21,20 @@
  * Message access: the parser needs the message in one piece. A copy whose
  * skb is linear (every message up to what fits a head allocation, about
  * 16 KiB) is parsed in place; a longer one is copied with skb_copy_bits()
- * into the bus's scratch buffer first. Nothing is allocated per message,
+ * into the CPU's scratch buffer first. Nothing is allocated per message,
  * and nothing is read past skb->len.
+ *
+ * The scratch buffers are one per possible CPU, allocated at module load
+ * (BUS_MAX_SENDBUF bytes each), not one per bus: any user can bind buses,
+ * and a buffer per bus let one pin half a MiB of kernel memory per bind.
+ * One per CPU is enough because the hook runs under the bus's spinlock,
+ * which AF_BUS takes in process context only (never in softirq or irq
+ * context, so nothing on this CPU can run the hook for another bus in
+ * between) and which keeps preemption off from the first copy of a message
+ * to its last: all the copies of one delivery attempt are judged on one
+ * CPU, and the parse result that points into that CPU's buffer is never
+ * used after the attempt (bus_nf_msg_seq() differs for the next one).
+ * PREEMPT_RT, where spinlocks sleep, would need a local lock here.
  *
  * A multicast comes as one copy per recipient, all clones of one message:
  * the first copy is parsed, the others reuse the result, which
@@ -33,12 +45,16 @@
 #include <linux/if_packet.h>
 #include <linux/module.h>
 #include <linux/netfilter.h>
+#include <linux/percpu.h>
 #include <linux/skbuff.h>
+#include <linux/slab.h>
 #include <net/af_bus.h>
 #include <net/net_namespace.h>
 
 #include "nfdbus_main.h"
 #include "nfdbus_state.h"
+
+static DEFINE_PER_CPU(u8 *, nfdbus_scratch);
 
 static void nfdbus_count(struct nfdbus_bus *nb, int counter)
 {
@@ -48,13 +64,14 @@ static void nfdbus_count(struct nfdbus_bus *nb, int counter)
 /* Parse the message @skb is a copy of into @nb->msg; true if it is valid. */
 static bool nfdbus_parse_copy(struct nfdbus_bus *nb, const struct sk_buff *skb)
 {
+	u8 *scratch = this_cpu_read(nfdbus_scratch);
 	const void *data;
 
 	if (!skb_is_nonlinear(skb))
 		data = skb->data;
 	else if (skb->len <= BUS_MAX_SENDBUF &&
-		 !skb_copy_bits(skb, 0, nb->scratch, skb->len))
-		data = nb->scratch;
+		 !skb_copy_bits(skb, 0, scratch, skb->len))
+		data = scratch;
 	else
 		return false;
 	return !nfdbus_parse_message(data, skb->len, &nb->msg) &&
@@ -83,9 +100,11 @@ static unsigned int nfdbus_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	/* One parse per message: its other copies share its data, and
-	 * @nb->msg points into that data (or into @nb->scratch), which the
-	 * sender's reference keeps while the copies are offered.
+	 * @nb->msg points into that data (or into this CPU's scratch buffer,
+	 * see the top), which the sender's reference keeps while the copies
+	 * are offered.
 	 */
+	lockdep_assert_preemption_disabled();
 	seq = bus_nf_msg_seq(state->sk);
 	if (seq != nb->msg_seq) {
 		nb->msg_ok = nfdbus_parse_copy(nb, skb);
@@ -141,7 +160,7 @@ static struct pernet_operations nfdbus_net_ops = {
 
 static void *nfdbus_bus_init(struct bus *bus)
 {
-	struct nfdbus_bus *nb = nfdbus_bus_alloc(true);
+	struct nfdbus_bus *nb = nfdbus_bus_alloc();
 
 	return nb ?: ERR_PTR(-ENOMEM);
 }
@@ -167,6 +186,34 @@ static const struct bus_nf_ops nfdbus_bus_ops = {
 	.peer_release	= nfdbus_peer_release,
 };
 
+static void nfdbus_scratch_free(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		kvfree(per_cpu(nfdbus_scratch, cpu));
+		per_cpu(nfdbus_scratch, cpu) = NULL;
+	}
+}
+
+/* Not charged to a memory cgroup: they serve every bus, whoever loaded us. */
+static int nfdbus_scratch_alloc(void)
+{
+	unsigned int cpu;
+	u8 *buf;
+
+	for_each_possible_cpu(cpu) {
+		buf = kvmalloc_node(BUS_MAX_SENDBUF, GFP_KERNEL,
+				    cpu_to_node(cpu));
+		if (!buf) {
+			nfdbus_scratch_free();
+			return -ENOMEM;
+		}
+		per_cpu(nfdbus_scratch, cpu) = buf;
+	}
+	return 0;
+}
+
 /**
  * nfdbus_hook_init() - register the hook in every namespace and take
  *	over the per-bus state of buses bound from now on
@@ -177,9 +224,12 @@ int nfdbus_hook_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&nfdbus_net_ops);
+	err = nfdbus_scratch_alloc();
 	if (err)
 		return err;
+	err = register_pernet_subsys(&nfdbus_net_ops);
+	if (err)
+		goto err_scratch;
 	err = bus_nf_register(&nfdbus_bus_ops);
 	if (err)
 		goto err_pernet;
@@ -187,6 +237,8 @@ int nfdbus_hook_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&nfdbus_net_ops);
+err_scratch:
+	nfdbus_scratch_free();
 	return err;
 }
 
@@ -201,4 +253,5 @@ void nfdbus_hook_exit(void)
 	bus_nf_unregister(&nfdbus_bus_ops);
 	unregister_pernet_subsys(&nfdbus_net_ops);
 	rcu_barrier();
+	nfdbus_scratch_free();
 }

@@ -887,6 +887,143 @@ static void parse_fixed_arrays(struct kunit *test)
 	}
 }
 
+/* @sig: "a", @depth openings, @inner, @depth closings */
+static void nested_sig(char *sig, unsigned int depth, const char *inner)
+{
+	unsigned int n = 0, i;
+
+	sig[n++] = 'a';
+	for (i = 0; i < depth; i++)
+		sig[n++] = '(';
+	for (i = 0; inner[i]; i++)
+		sig[n++] = inner[i];
+	for (i = 0; i < depth; i++)
+		sig[n++] = ')';
+	sig[n] = 0;
+}
+
+/* An array of @n elements @stride bytes apart, @size bytes each (zero,
+ * but for the first byte of each, 1), 8-aligned after its length.
+ */
+static u8 *struct_array(struct kunit *test, bool be, u32 n, u32 size,
+			u32 stride, u32 *blen)
+{
+	u32 len = (n - 1) * stride + size, i;
+	u8 *body = kunit_kzalloc(test, 8 + len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, body);
+	put_u32(body, be, len);
+	for (i = 0; i < n; i++)
+		body[8 + i * stride] = 1;
+	*blen = 8 + len;
+	return body;
+}
+
+/* An array of structs whose members are all of fixed size is checked
+ * against the element's layout, not walked, however deep the structs nest
+ * (issue 23: a((((...y...)))) 32 deep took 65 steps per 8-byte element
+ * with the bus's lock held). The walk's checks still apply: padding zero
+ * inside and between elements, booleans 0 or 1, whole elements. Other
+ * structs are walked with a run of openings or closings as one step.
+ */
+static void parse_fixed_struct_arrays(struct kunit *test)
+{
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
+	char sig[2 * NFDBUS_MAX_STRUCT_DEPTH + 4];
+	u32 blen, small_steps, n = 8192;
+	unsigned int be;
+	u8 *body;
+
+	nested_sig(sig, NFDBUS_MAX_STRUCT_DEPTH, "y");
+	for (be = 0; be <= 1; be++) {
+		body = struct_array(test, be, 1, 1, 8, &blen);
+		KUNIT_ASSERT_EQ(test, parse_big_body(test, m, be, sig, body,
+						     blen, msg), 0);
+		small_steps = msg->walk_steps;
+		body = struct_array(test, be, n, 1, 8, &blen);
+		KUNIT_ASSERT_EQ(test, parse_big_body(test, m, be, sig, body,
+						     blen, msg), 0);
+		KUNIT_EXPECT_EQ(test, msg->nargs, 1);
+		KUNIT_EXPECT_EQ_MSG(test, msg->walk_steps, small_steps,
+				    "%u elements walked in %u steps, 1 in %u",
+				    n, msg->walk_steps, small_steps);
+		/* padding after the y of an element in the middle */
+		body[8 + (n / 2) * 8 + 3] = 1;
+		KUNIT_EXPECT_EQ(test, parse_big_body(test, m, be, sig, body,
+						     blen, msg), -EINVAL);
+		/* one byte more than whole elements */
+		body = struct_array(test, be, n + 1, 1, 8, &blen);
+		put_u32(body, be, (n - 1) * 8 + 2);
+		KUNIT_EXPECT_EQ(test, parse_big_body(test, m, be, sig, body,
+						     8 + (n - 1) * 8 + 2, msg),
+				-EINVAL);
+
+		/* (yb): y, 3 bytes of padding, a boolean */
+		body = struct_array(test, be, 64, 8, 8, &blen);
+		KUNIT_EXPECT_EQ(test, parse_big_body(test, m, be, "a(yb)",
+						     body, blen, msg), 0);
+		put_u32(body + 8 + 63 * 8 + 4, be, 2);
+		KUNIT_EXPECT_EQ(test, parse_big_body(test, m, be, "a(yb)",
+						     body, blen, msg), -EINVAL);
+		put_u32(body + 8 + 63 * 8 + 4, be, 1);
+		KUNIT_EXPECT_EQ(test, parse_big_body(test, m, be, "a(yb)",
+						     body, blen, msg), 0);
+		body[8 + 5 * 8 + 2] = 1;
+		KUNIT_EXPECT_EQ(test, parse_big_body(test, m, be, "a(yb)",
+						     body, blen, msg), -EINVAL);
+
+		/* {ty}: 9 bytes, then 7 of padding to the next element */
+		body = struct_array(test, be, 64, 9, 16, &blen);
+		KUNIT_EXPECT_EQ(test, parse_big_body(test, m, be, "a{ty}",
+						     body, blen, msg), 0);
+		body[8 + 10 * 16 + 12] = 1;
+		KUNIT_EXPECT_EQ(test, parse_big_body(test, m, be, "a{ty}",
+						     body, blen, msg), -EINVAL);
+	}
+
+	/* s is not of fixed size: walked, one step per run of parentheses */
+	nested_sig(sig, NFDBUS_MAX_STRUCT_DEPTH, "s");
+	blen = 8 + (n - 1) * 8 + 5;	/* empty strings: length 0, NUL */
+	body = kunit_kzalloc(test, blen, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, body);
+	put_u32(body, 0, blen - 8);
+	KUNIT_ASSERT_EQ(test, parse_big_body(test, m, 0, sig, body, blen, msg),
+			0);
+	KUNIT_EXPECT_EQ_MSG(test, msg->walk_steps <= 4 * n + 8, true,
+			    "%u elements of %u nested structs: %u steps", n,
+			    NFDBUS_MAX_STRUCT_DEPTH, msg->walk_steps);
+}
+
+/* Depth counts the structs of a skipped array as the walk did. */
+static void parse_fixed_struct_array_depth(struct kunit *test)
+{
+	struct nfdbus_msg *msg = nfdbus_test_alloc_msg(test);
+	struct mb *m = nfdbus_test_alloc_mb(test);
+	u8 *body = kunit_kzalloc(test, 256, GFP_KERNEL);
+	unsigned int n, i, pos;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, body);
+	for (n = 61; n <= 63; n++) {
+		/* n variants, the innermost holding a((y)) of one element */
+		memset(body, 0, 256);
+		for (i = 0, pos = 0; i < n - 1; i++) {
+			body[pos++] = 1;
+			body[pos++] = 'v';
+			pos++;
+		}
+		body[pos++] = 6;
+		memcpy(body + pos, "a((y))", 6);
+		pos = ALIGN(pos + 6 + 1, 4);
+		body[pos] = 1;		/* little-endian length */
+		pos = ALIGN(pos + 4, 8) + 1;
+		KUNIT_EXPECT_EQ_MSG(test, parse_body(test, m, 0, "v", body,
+						     pos, msg),
+				    n + 3 <= NFDBUS_MAX_DEPTH ? 0 : -EINVAL,
+				    "%u variants", n);
+	}
+}
+
 /* An array counts as a container for the depth limit, skipped or not. */
 static void parse_fixed_array_depth(struct kunit *test)
 {
@@ -936,6 +1073,8 @@ static struct kunit_case nfdbus_parse_cases[] = {
 	KUNIT_CASE(parse_nested_variants),
 	KUNIT_CASE(parse_fixed_arrays),
 	KUNIT_CASE(parse_fixed_array_depth),
+	KUNIT_CASE(parse_fixed_struct_arrays),
+	KUNIT_CASE(parse_fixed_struct_array_depth),
 	{}
 };
 

@@ -23,6 +23,17 @@
  * 2.5 ms in a TCG guest (Documentation/netfilter/nfdbus.rst, "Cost").
  * Arrays of b are checked in a tight loop (each must be 0 or 1).
  *
+ * An array of structs (or dict entries) whose members are all of fixed size,
+ * however deeply nested, is checked the same way: the element's layout is
+ * worked out once from the signature, then each element's padding and
+ * booleans are checked in a tight loop, without walking its containers.
+ * Other containers are walked, but a run of struct openings or closings is
+ * one step. Every other step consumes bytes of the message, so a walk
+ * takes at most about one step per byte (ag, av of y), whatever the
+ * nesting; a(((...y...))) 32 deep took 65 steps per 8-byte element, 0.17 to
+ * 0.57 s for 480 KB in a debug guest with the bus's lock held
+ * (Documentation/netfilter/nfdbus.rst, "Cost").
+ *
  * Strings in the body are not checked for valid UTF-8: the kernel routes
  * messages and never interprets text; names, which it compares, are ASCII by
  * grammar and are checked.
@@ -356,6 +367,124 @@ static unsigned int fixed_size(char c)
 	}
 }
 
+/* Padding and booleans inside an array element whose members are all of
+ * fixed size. More runs than this (a struct of many small members) and the
+ * array is walked instead, which then costs about one step per member.
+ */
+#define NFDBUS_LAYOUT_MAX_RUNS	16
+
+/**
+ * struct nfdbus_layout - one element of an array of fixed-size structs
+ * @size:   bytes from the element's start to the end of its last member
+ * @stride: from one element's start to the next's: @size aligned to 8
+ * @depth:  structs nested in the element, itself included
+ * @nruns:  entries of @run
+ * @run:    the element's padding (bytes that must be 0) and booleans (u32
+ *          0 or 1), by offset from the element's start
+ */
+struct nfdbus_layout {
+	u32 size;
+	u32 stride;
+	u8 depth;
+	u8 nruns;
+	struct {
+		u16 off;
+		u8 len;
+		bool is_bool;
+	} run[NFDBUS_LAYOUT_MAX_RUNS];
+};
+
+static bool layout_add(struct nfdbus_layout *lay, u32 off, u32 len,
+		       bool is_bool)
+{
+	if (lay->nruns == NFDBUS_LAYOUT_MAX_RUNS)
+		return false;
+	lay->run[lay->nruns].off = off;
+	lay->run[lay->nruns].len = len;
+	lay->run[lay->nruns].is_bool = is_bool;
+	lay->nruns++;
+	return true;
+}
+
+/* The layout of array element type [elem, elem_end) of the valid signature
+ * @s, if it is a struct or dict entry of fixed-size members only (nested
+ * structs included). Elements start 8-aligned, so offsets from an
+ * element's start align as offsets in the message do.
+ */
+static bool fixed_layout(const char *s, unsigned int elem,
+			 unsigned int elem_end, struct nfdbus_layout *lay)
+{
+	unsigned int i, depth = 0, size;
+	u32 off = 0, to;
+
+	if (s[elem] != '(' && s[elem] != '{')
+		return false;
+	lay->nruns = 0;
+	lay->depth = 0;
+	for (i = elem; i < elem_end; i++) {
+		char c = s[i];
+
+		if (c == ')' || c == '}') {
+			depth--;
+			continue;
+		}
+		if (c == '(' || c == '{') {
+			if (++depth > lay->depth)
+				lay->depth = depth;
+			size = 0;
+		} else {
+			size = c == 'b' ? 4 : fixed_size(c);
+			if (!size)
+				return false;
+		}
+		to = ALIGN(off, type_align(c));
+		if (to > off && !layout_add(lay, off, to - off, false))
+			return false;
+		off = to;
+		if (c == 'b' && !layout_add(lay, off, 4, true))
+			return false;
+		off += size;
+	}
+	lay->size = off;
+	lay->stride = ALIGN(off, 8);
+	return true;
+}
+
+/* The @len bytes at @p are an array of elements laid out as @lay: whole
+ * elements, zero padding inside and between them, booleans 0 or 1. This is
+ * what walking them would check, at the cost of a memory scan.
+ */
+static int check_fixed_elements(const struct nfdbus_reader *r, u32 p,
+				u32 len, const struct nfdbus_layout *lay)
+{
+	u32 n, k, base, i, j;
+
+	if (len < lay->size || (len - lay->size) % lay->stride)
+		return -EINVAL;
+	n = (len - lay->size) / lay->stride + 1;
+	if (!lay->nruns && lay->size == lay->stride)
+		return 0;
+	for (k = 0, base = p; k < n; k++, base += lay->stride) {
+		for (i = 0; i < lay->nruns; i++) {
+			u32 at = base + lay->run[i].off;
+
+			if (lay->run[i].is_bool) {
+				if (rd_u32(r, at) > 1)
+					return -EINVAL;
+				continue;
+			}
+			for (j = 0; j < lay->run[i].len; j++)
+				if (r->buf[at + j])
+					return -EINVAL;
+		}
+		/* padding to the next element */
+		for (j = lay->size; k + 1 < n && j < lay->stride; j++)
+			if (r->buf[base + j])
+				return -EINVAL;
+	}
+	return 0;
+}
+
 /* Skip zero padding up to @align; the padding must end at or before @end. */
 static int skip_pad(const struct nfdbus_reader *r, u32 *pos, u32 end,
 		    unsigned int align)
@@ -454,6 +583,7 @@ static int walk_values(const struct nfdbus_reader *r, u32 *pos, u32 end,
 {
 	struct nfdbus_frame stack[NFDBUS_MAX_DEPTH + 1];
 	struct nfdbus_frame *fr = stack;
+	struct nfdbus_layout lay;
 	unsigned int structs = 0;
 	u32 steps = 0;
 	u32 p = *pos;
@@ -466,7 +596,7 @@ static int walk_values(const struct nfdbus_reader *r, u32 *pos, u32 end,
 	for (;; steps++) {
 		const char *s = (const char *)r->buf + fr->sig;
 		struct nfdbus_str str;
-		unsigned int elem, elem_end, size;
+		unsigned int elem, elem_end, size, run;
 		int argn = -1, ntypes;
 		u32 len, i;
 		char c;
@@ -563,6 +693,16 @@ static int walk_values(const struct nfdbus_reader *r, u32 *pos, u32 end,
 				p += len;
 				break;
 			}
+			/* Structs of fixed-size members: likewise. */
+			if (fixed_layout(s, elem, elem_end, &lay)) {
+				if (depth + 1 + lay.depth > NFDBUS_MAX_DEPTH)
+					return -EINVAL;
+				err = check_fixed_elements(r, p, len, &lay);
+				if (err)
+					return err;
+				p += len;
+				break;
+			}
 			depth++;
 			fr++;
 			fr->sig = fr[-1].sig;
@@ -574,16 +714,27 @@ static int walk_values(const struct nfdbus_reader *r, u32 *pos, u32 end,
 			break;
 		case '(':
 		case '{':
-			if (++depth > NFDBUS_MAX_DEPTH)
+			/* A run of openings is one step: the first one
+			 * aligned the value for all of them.
+			 */
+			for (run = 1; fr->pos + run < fr->end &&
+			     s[fr->pos + run] == '('; run++)
+				;
+			depth += run;
+			if (depth > NFDBUS_MAX_DEPTH)
 				return -EINVAL;
-			structs++;
-			fr->pos++;
+			structs += run;
+			fr->pos += run;
 			break;
 		case ')':
 		case '}':
-			depth--;
-			structs--;
-			fr->pos++;
+			for (run = 1; fr->pos + run < fr->end &&
+			     (s[fr->pos + run] == ')' || s[fr->pos + run] == '}');
+			     run++)
+				;
+			depth -= run;
+			structs -= run;
+			fr->pos += run;
 			break;
 		case 'v':
 			err = read_signature(r, &p, end, &str, &ntypes);

@@ -18,7 +18,6 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/vmalloc.h>
 #include <net/af_bus.h>
 
 #include "nfdbus_state.h"
@@ -28,11 +27,14 @@ DEFINE_MUTEX(nfdbus_mutex);
 
 /**
  * nfdbus_bus_alloc() - new, empty state for a bus
- * @scratch: also allocate the buffer the hook copies non-linear messages to
+ *
+ * Any user can bind a bus, so what a bus costs here is what a user can pin
+ * per bind: the tables, about 5 KiB empty. The buffer non-linear messages
+ * are copied to is per CPU, not per bus (nfdbus_hook.c).
  *
  * Return: the state, or NULL without memory.
  */
-struct nfdbus_bus *nfdbus_bus_alloc(bool scratch)
+struct nfdbus_bus *nfdbus_bus_alloc(void)
 {
 	struct nfdbus_bus *nb;
 
@@ -42,13 +44,6 @@ struct nfdbus_bus *nfdbus_bus_alloc(bool scratch)
 	hash_init(nb->conns);
 	hash_init(nb->names);
 	INIT_LIST_HEAD(&nb->policy);
-	if (scratch) {
-		nb->scratch = kvmalloc(BUS_MAX_SENDBUF, GFP_KERNEL_ACCOUNT);
-		if (!nb->scratch) {
-			kfree(nb);
-			return NULL;
-		}
-	}
 	return nb;
 }
 
@@ -76,7 +71,6 @@ static void nfdbus_bus_free_rcu(struct rcu_head *head)
 		nfdbus_conn_free(conn);
 	list_for_each_entry_safe(p, ptmp, &nb->policy, node)
 		kfree(p);
-	kvfree(nb->scratch);
 	kfree(nb);
 }
 

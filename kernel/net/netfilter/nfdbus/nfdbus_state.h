@@ -137,16 +137,16 @@ struct nfdbus_policy_rule {
  * @npolicy: entries on @policy
  * @strict: drop messages with a SENDER the sender does not own
  * @stats: counters, indexed by enum nfdbus_stats_attr
- * @scratch: a contiguous copy of a non-linear message (BUS_MAX_SENDBUF
- *	bytes), used by the hook only, under the bus's sequencing lock
- * @msg: the hook's parse result, likewise
+ * @msg: the hook's parse result, used by the hook only, under the bus's
+ *	sequencing lock; it points into the message's skb or into the
+ *	CPU's scratch buffer (nfdbus_hook.c), valid while @msg_seq is current
  * @msg_seq: bus_nf_msg_seq() of the message @msg was parsed from (0:
  *	none yet); its other copies reuse @msg instead of parsing again
  * @msg_ok: that message parsed; false: it is malformed
  * @rcu: frees it after readers are done
  *
  * The hook of one bus runs under that bus's sequencing lock, never for
- * two copies at once, so @scratch, @msg, @msg_seq and @msg_ok need no
+ * two copies at once, so @msg, @msg_seq and @msg_ok need no
  * lock. Counters are atomic for the readers; writers never contend (same
  * lock).
  */
@@ -157,7 +157,6 @@ struct nfdbus_bus {
 	unsigned int		npolicy;
 	bool			strict;
 	atomic64_t		stats[__NFDBUS_STATS_MAX];
-	u8			*scratch;
 	struct nfdbus_msg	msg;
 	u64			msg_seq;
 	bool			msg_ok;
@@ -187,7 +186,7 @@ struct nfdbus_copy {
 
 extern struct mutex nfdbus_mutex;
 
-struct nfdbus_bus *nfdbus_bus_alloc(bool scratch);
+struct nfdbus_bus *nfdbus_bus_alloc(void);
 void nfdbus_bus_free(struct nfdbus_bus *nb);
 
 int nfdbus_add_match(struct nfdbus_bus *nb, u64 addr,

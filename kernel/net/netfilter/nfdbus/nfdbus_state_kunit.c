@@ -16,7 +16,7 @@
 
 static int state_init(struct kunit *test)
 {
-	test->priv = nfdbus_bus_alloc(false);
+	test->priv = nfdbus_bus_alloc();
 	return test->priv ? 0 : -ENOMEM;
 }
 
