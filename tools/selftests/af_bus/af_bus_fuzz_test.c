@@ -162,6 +162,7 @@ static struct {
 	int idx;
 	struct fuzz_report *rep;
 	struct pool_slot pool[POOL_SLOTS];
+	int hot;		/* the slot last bound or connected */
 	int epfd[2];
 	void *bad_page;		/* PROT_NONE: a pointer that faults */
 	uint64_t deadline;
@@ -176,6 +177,7 @@ static struct {
 struct fuzz_thread {
 	uint64_t rng;
 	int idx;
+	int slot;		/* the slot with_slot() handed to the op */
 	uint8_t *big;		/* BUS_MAX_MSGSIZE + a page, for big sends */
 	struct iovec iov[FUZZ_IOV_MAX];
 };
@@ -269,11 +271,28 @@ static uint64_t recent_addr(struct fuzz_thread *t)
 
 /* ---- The pool ---- */
 
-/* Run @fn on a random slot's fd with the slot held for reading. */
+/*
+ * A slot to act on: a third of the time the one another thread is binding
+ * or connecting right now, as syzkaller's collider runs calls in pairs;
+ * the races that matter are on a socket changing role.
+ */
+static int pick_slot(struct fuzz_thread *t)
+{
+	if (one_in(t, 3))
+		return __atomic_load_n(&w.hot, __ATOMIC_RELAXED);
+	return rnd(t, POOL_SLOTS);
+}
+
+static void make_hot(int slot)
+{
+	__atomic_store_n(&w.hot, slot, __ATOMIC_RELAXED);
+}
+
+/* Run @fn on a slot's fd with the slot held for reading. */
 static int with_slot(struct fuzz_thread *t,
 		     int (*fn)(struct fuzz_thread *t, int fd))
 {
-	struct pool_slot *s = &w.pool[rnd(t, POOL_SLOTS)];
+	struct pool_slot *s = &w.pool[t->slot = pick_slot(t)];
 	int ret;
 
 	pthread_rwlock_rdlock(&s->lock);
@@ -285,7 +304,7 @@ static int with_slot(struct fuzz_thread *t,
 /* Put @fd into a random slot, closing what was there. Returns the slot. */
 static struct pool_slot *install(struct fuzz_thread *t, int fd)
 {
-	struct pool_slot *s = &w.pool[rnd(t, POOL_SLOTS)];
+	struct pool_slot *s = &w.pool[t->slot = rnd(t, POOL_SLOTS)];
 
 	pthread_rwlock_wrlock(&s->lock);
 	if (s->fd >= 0)
@@ -448,11 +467,13 @@ static bool op_socket(struct fuzz_thread *t)
 }
 
 /* A whole master (limits, bind, listen with a small backlog, so that
- * connects find the bus busy), put in the pool.
+ * connects find the bus busy), in the pool before it binds.
  */
 static bool op_master(struct fuzz_thread *t)
 {
 	struct sockaddr_bus sa;
+	struct pool_slot *s;
+	bool ok = false;
 	socklen_t len;
 	int fd, val;
 
@@ -468,13 +489,18 @@ static bool op_master(struct fuzz_thread *t)
 		setsockopt(fd, SOL_BUS, BUS_SET_SENDBUF, &val, sizeof(val));
 	}
 	len = fuzz_path(t, &sa, true);
-	if (bind(fd, (struct sockaddr *)&sa, len) ||
-	    listen(fd, rnd(t, 4))) {
-		close(fd);
-		return false;
+	/* As daemons do: a file system bus leaves its socket file behind. */
+	if (sa.sbus_path[0] == '/' && one_in(t, 2))
+		unlink(sa.sbus_path);
+	s = install(t, fd);
+	pthread_rwlock_rdlock(&s->lock);
+	if (s->fd == fd) {	/* not replaced in between */
+		make_hot(t->slot);
+		ok = !bind(fd, (struct sockaddr *)&sa, len) &&
+		     !listen(fd, rnd(t, 4));
 	}
-	install(t, fd);
-	return true;
+	pthread_rwlock_unlock(&s->lock);
+	return ok;
 }
 
 /* A new socket that is in the pool BEFORE it connects: other threads can
@@ -499,8 +525,10 @@ static bool op_peer(struct fuzz_thread *t)
 	len = fuzz_path(t, &sa, false);
 	s = install(t, fd);
 	pthread_rwlock_rdlock(&s->lock);
-	if (s->fd == fd)	/* not replaced in between */
+	if (s->fd == fd) {	/* not replaced in between */
+		make_hot(t->slot);
 		ok = !connect(fd, (struct sockaddr *)&sa, len);
+	}
 	pthread_rwlock_unlock(&s->lock);
 	return ok;
 }
@@ -512,6 +540,7 @@ static int do_bind(struct fuzz_thread *t, int fd)
 	struct sockaddr_bus sa;
 	socklen_t len = fuzz_path(t, &sa, true);
 
+	make_hot(t->slot);
 	return bind(fd, (struct sockaddr *)&sa, len);
 }
 
@@ -528,6 +557,7 @@ static int do_connect(struct fuzz_thread *t, int fd)
 
 	if (one_in(t, 2))
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	make_hot(t->slot);
 	return connect(fd, (struct sockaddr *)&sa, len);
 }
 
@@ -1058,7 +1088,7 @@ static bool op_poll(struct fuzz_thread *t)
 	int i, n = 1 + rnd(t, 4);
 
 	for (i = 0; i < n; i++) {
-		pfd[i].fd = __atomic_load_n(&w.pool[rnd(t, POOL_SLOTS)].fd,
+		pfd[i].fd = __atomic_load_n(&w.pool[pick_slot(t)].fd,
 					    __ATOMIC_RELAXED);
 		pfd[i].events = rnd(t, 0x10000);
 	}
@@ -1120,7 +1150,7 @@ static int do_nonblock(struct fuzz_thread *t, int fd)
 
 static bool op_close(struct fuzz_thread *t)
 {
-	struct pool_slot *s = &w.pool[rnd(t, POOL_SLOTS)];
+	struct pool_slot *s = &w.pool[pick_slot(t)];
 	bool ok;
 
 	pthread_rwlock_wrlock(&s->lock);
@@ -1559,32 +1589,64 @@ static void parse_config(void)
 		op_weight_total += op_weights[i];
 }
 
-/* Wait for every worker; SIGKILL those alive past @limit. */
+/* Say what each thread of a hung worker is doing. */
+static void report_hang(int idx)
+{
+	const struct fuzz_report *rep = &shared->rep[idx];
+	char line[512];
+	int i, n = 0, op;
+
+	for (i = 0; i < cfg.threads; i++) {
+		op = rep->cur_op[i];
+		n += snprintf(line + n, sizeof(line) - n, " %s",
+			      op >= 0 && op < OP_COUNT ? op_names[op] : "-");
+	}
+	ksft_print_msg("worker %d hangs; its threads are in:%s\n", idx, line);
+}
+
+/* Collect the exit status of worker @pid; false if it is not one. */
+static bool collect(pid_t *pids, int *status, pid_t pid, int st)
+{
+	int i;
+
+	for (i = 0; i < cfg.procs; i++)
+		if (pids[i] == pid) {
+			status[i] = st;
+			pids[i] = 0;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Wait for every worker. Past @limit, SIGKILL those left; any still there
+ * HANG_GRACE later (stuck in the kernel) keep status -1.
+ */
+#define HANG_GRACE	(15 * 1000000000ULL)
 static void reap_workers(pid_t *pids, int *status, uint64_t limit)
 {
-	int left = cfg.procs, i;
+	int left = cfg.procs, st, i;
+	bool killed = false;
 	pid_t pid;
 
+	for (i = 0; i < cfg.procs; i++)
+		status[i] = -1;
 	while (left) {
-		pid = waitpid(-1, &i, WNOHANG);
+		pid = waitpid(-1, &st, WNOHANG);
 		if (pid > 0) {
-			for (int k = 0; k < cfg.procs; k++)
-				if (pids[k] == pid) {
-					status[k] = i;
-					pids[k] = -pids[k];
-					left--;
-				}
+			left -= collect(pids, status, pid, st);
 			continue;
 		}
+		if (now_ns() > limit && killed)
+			return;
 		if (now_ns() > limit) {
 			for (i = 0; i < cfg.procs; i++)
 				if (pids[i] > 0) {
-					ksft_print_msg("worker %d hangs, in %s\n", i,
-						       op_names[shared->rep[i].cur_op[0] < 0 ?
-							0 : shared->rep[i].cur_op[0]]);
+					report_hang(i);
 					kill(pids[i], SIGKILL);
 				}
-			limit = ~0ULL;
+			killed = true;
+			limit = now_ns() + HANG_GRACE;
 		}
 		usleep(100000);
 	}
@@ -1609,11 +1671,13 @@ static void judge_worker(int idx, int status)
 	const char *who = rep->privileged ? "root" : "nobody";
 
 	print_ops(rep, idx);
-	if (WIFSIGNALED(status))
+	if (status == -1)
+		ksft_print_msg("worker %d could not be killed\n", idx);
+	else if (WIFSIGNALED(status))
 		ksft_print_msg("worker %d killed by signal %d (%s)\n", idx,
 			       WTERMSIG(status), strsignal(WTERMSIG(status)));
-	ksft_test_result(WIFEXITED(status) && !WEXITSTATUS(status) &&
-			 rep->finished,
+	ksft_test_result(status != -1 && WIFEXITED(status) &&
+			 !WEXITSTATUS(status) && rep->finished,
 			 "worker %d (%s) exited normally\n", idx, who);
 	if (rep->violations)
 		ksft_print_msg("worker %d: %d violations, first: %s\n", idx,
