@@ -73,14 +73,8 @@
 #include <sys/wait.h>
 
 #include "../kselftest.h"
-#include "af_bus_util.h"
+#include "af_bus_fuzz.h"
 
-#ifdef AF_BUS_FUZZ_NFDBUS
-#include <linux/genetlink.h>
-
-#include "../nfdbus/dbus_msg.h"
-#include "../nfdbus/nfdbus_nl.h"
-#endif
 
 #define FUZZ_DEFAULT_SECONDS	120
 #define FUZZ_DEFAULT_THREADS	6
@@ -93,12 +87,9 @@
 /* Bus names per class (root, nobody); a bus name is bound at most once. */
 #define BUS_NAMES		6
 #define ADDR_RING		64
-/* The most iovec segments an operation uses (above UIO_MAXIOV: EMSGSIZE). */
-#define FUZZ_IOV_MAX		1030
 /* Timeouts of every socket in the pool: blocking calls end in time. */
 #define MAX_TIMEO_US		100000
 
-#define SBUS_PATH_OFF		offsetof(struct sockaddr_bus, sbus_path)
 
 /* The operations, in the order of the weights below. */
 enum fuzz_op {
@@ -167,72 +158,13 @@ static struct {
 	void *bad_page;		/* PROT_NONE: a pointer that faults */
 	uint64_t deadline;
 	pthread_mutex_t report_lock;
-#ifdef AF_BUS_FUZZ_NFDBUS
-	pthread_mutex_t nl_lock;	/* nfdbus_nl keeps static buffers */
-	struct nfdbus_nl nl;
-	bool have_nl;
-#endif
 } w;
 
-struct fuzz_thread {
-	uint64_t rng;
-	int idx;
-	int slot;		/* the slot with_slot() handed to the op */
-	uint8_t *big;		/* BUS_MAX_MSGSIZE + a page, for big sends */
-	struct iovec iov[FUZZ_IOV_MAX];
-};
 
-/* ---- Random numbers: splitmix64, one stream per thread ---- */
-
-static uint64_t rnd64(struct fuzz_thread *t)
-{
-	uint64_t z = (t->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned int rnd(struct fuzz_thread *t, unsigned int n)
-{
-	return n ? rnd64(t) % n : 0;
-}
-
-/* true one time in @n */
-static bool one_in(struct fuzz_thread *t, unsigned int n)
-{
-	return rnd(t, n) == 0;
-}
-
-static void rnd_bytes(struct fuzz_thread *t, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (!(i & 7))
-			v = rnd64(t);
-		p[i] = v >> (8 * (i & 7));
-	}
-}
-
-/* A value near the edges integer options care about. */
-static int rnd_int(struct fuzz_thread *t)
-{
-	static const int edges[] = {
-		0, 1, -1, 2, 16, 64, 1024, 4096, 65536, BUS_MAX_MSGSIZE - 1,
-		BUS_MAX_MSGSIZE, BUS_MAX_MSGSIZE + 1, 0x7fffffff, (int)0x80000000,
-	};
-
-	if (one_in(t, 3))
-		return (int)rnd64(t);
-	return edges[rnd(t, sizeof(edges) / sizeof(edges[0]))];
-}
 
 /* ---- Reporting ---- */
 
-static void violation(const char *fmt, ...)
+void violation(const char *fmt, ...)
 {
 	char msg[200];
 	va_list ap;
@@ -246,6 +178,11 @@ static void violation(const char *fmt, ...)
 	if (!w.rep->violations++)
 		memcpy(w.rep->first_violation, msg, sizeof(msg));
 	pthread_mutex_unlock(&w.report_lock);
+}
+
+bool fuzz_privileged(void)
+{
+	return w.rep->privileged;
 }
 
 static void count_op(enum fuzz_op op, bool ok)
@@ -356,10 +293,10 @@ static socklen_t bus_name(struct sockaddr_bus *sa, char class, int k, bool fs)
 /* A bus path, well-formed most of the time. @bind: only of our own class,
  * so that a nobody worker never masters a root bus (see op_nfdbus).
  */
-static socklen_t fuzz_path(struct fuzz_thread *t, struct sockaddr_bus *sa,
+socklen_t fuzz_path(struct fuzz_thread *t, struct sockaddr_bus *sa,
 			   bool bind)
 {
-	char own = w.rep->privileged ? 'r' : 'u';
+	char own = fuzz_privileged() ? 'r' : 'u';
 	char class = bind || one_in(t, 2) ? own : (own == 'r' ? 'u' : 'r');
 	socklen_t len = bus_name(sa, class, rnd(t, BUS_NAMES), one_in(t, 4));
 
@@ -390,7 +327,7 @@ static socklen_t fuzz_path(struct fuzz_thread *t, struct sockaddr_bus *sa,
 }
 
 /* A destination address for sendto(). */
-static uint64_t fuzz_bus_addr(struct fuzz_thread *t)
+uint64_t fuzz_bus_addr(struct fuzz_thread *t)
 {
 	switch (rnd(t, 8)) {
 	case 0:
@@ -768,68 +705,17 @@ static void control_release(struct fuzz_control *c)
 		close(c->fds[i]);
 }
 
-#ifdef AF_BUS_FUZZ_NFDBUS
-static const char *const dbus_names[] = {
-	"org.example.Fuzz", "org.freedesktop.DBus", ":1.1", ":1.2", "a.b",
-	"org.example.Fuzz.Sub", "bad..name", "", ":1.999999999999999999",
-};
-
-static const char *const dbus_members[] = {
-	"Ping", "Changed", "NameOwnerChanged", "Hello", "9bad", "",
-};
-
-static const char *dbus_pick(struct fuzz_thread *t, const char *const *v,
-			     size_t n)
-{
-	return one_in(t, 4) ? NULL : v[rnd(t, n)];
-}
-
-#define PICK(t, v) dbus_pick(t, v, sizeof(v) / sizeof(v[0]))
-
-/* A D-Bus message that nfdbus will parse, sometimes damaged after. */
-static size_t dbus_payload(struct fuzz_thread *t, uint8_t *buf)
-{
-	struct dbus_arg args[3] = {
-		{ 's', "org.example.Fuzz" }, { 'o', "/org/example" },
-		{ 's', ":1.1" },
-	};
-	struct dbus_hdr h = {
-		.type = rnd(t, 6),
-		.serial = rnd64(t),
-		.path = one_in(t, 4) ? NULL : "/org/example/Fuzz",
-		.interface = PICK(t, dbus_names),
-		.member = PICK(t, dbus_members),
-		.destination = PICK(t, dbus_names),
-		.sender = PICK(t, dbus_names),
-	};
-	int len = dbus_build(buf, &h, args, rnd(t, 4));
-
-	if (len < 0)
-		return 0;
-	if (one_in(t, 4))
-		buf[rnd(t, len)] = rnd(t, 256);
-	if (one_in(t, 6))
-		len = rnd(t, len);
-	return len;
-}
-#endif
 
 /* Bytes to send: random, or on a D-Bus bus a D-Bus message. */
 static void fuzz_payload(struct fuzz_thread *t, uint8_t *buf, size_t *total)
 {
 	rnd_bytes(t, buf, 256);
-#ifdef AF_BUS_FUZZ_NFDBUS
-	if (one_in(t, 2)) {
-		size_t len = dbus_payload(t, buf);
+	size_t len = one_in(t, 2) ? fuzz_dbus_payload(t, buf) : 0;
 
-		if (len) {
-			t->iov[0] = (struct iovec){ buf, len };
-			*total = len;
-		}
+	if (len) {
+		t->iov[0] = (struct iovec){ buf, len };
+		*total = len;
 	}
-#else
-	(void)total;
-#endif
 }
 
 static int do_send(struct fuzz_thread *t, int fd)
@@ -1184,221 +1070,6 @@ static bool op_new_fd(struct fuzz_thread *t,
 
 /* ---- nfdbus generic netlink ---- */
 
-#ifdef AF_BUS_FUZZ_NFDBUS
-static const char *const match_rules[] = {
-	"type='signal'",
-	"type='signal',interface='org.example.Fuzz',member='Changed'",
-	"sender='org.example.Fuzz',path_namespace='/org'",
-	"arg0='org.example.Fuzz',arg1path='/org/'",
-	"arg0namespace='org.example'",
-	"eavesdrop=true",
-	"destination=':1.1'",
-	"type='method_call',member='Ping'",
-	"type='bogus'",
-	"arg64='x'",
-	"interface='unterminated",
-	"member=Changed,,",
-	"",
-};
-
-/* Text for a rule or a name attribute: a known one, random bytes, or one
- * longer than the limits.
- */
-static void fuzz_text(struct fuzz_thread *t, char *buf, size_t size,
-		      const char *const *known, size_t nknown)
-{
-	size_t len;
-
-	if (!one_in(t, 4)) {
-		snprintf(buf, size, "%s", known[rnd(t, nknown)]);
-		return;
-	}
-	len = one_in(t, 3) ? size - 1 : rnd(t, 64);
-	rnd_bytes(t, buf, len);
-	buf[len] = 0;
-}
-
-static void nl_put_fuzz_path(struct fuzz_thread *t, struct nl_req *r)
-{
-	struct sockaddr_bus sa;
-	socklen_t len = fuzz_path(t, &sa, false);
-	uint8_t raw[BUS_PATH_MAX + 16];
-
-	if (one_in(t, 10)) {	/* empty, or longer than a path */
-		len = one_in(t, 2) ? 0 : sizeof(raw);
-		rnd_bytes(t, raw, len);
-		nl_put(r, NFDBUS_ATTR_BUS_PATH, raw, len);
-		return;
-	}
-	if (len <= SBUS_PATH_OFF || len > sizeof(sa))
-		len = SBUS_PATH_OFF + 1;
-	nl_put(r, NFDBUS_ATTR_BUS_PATH, sa.sbus_path, len - SBUS_PATH_OFF);
-}
-
-static void nl_put_fuzz_policy(struct fuzz_thread *t, struct nl_req *r)
-{
-	struct nlattr *nest = nl_nest_start(r, NFDBUS_ATTR_POLICY);
-	char text[NFDBUS_NAME_MAX + 8];
-
-	if (!one_in(t, 8))
-		nl_put_u8(r, NFDBUS_POLICY_ATTR_ACTION, rnd(t, 3));
-	if (one_in(t, 2))
-		nl_put_u32(r, NFDBUS_POLICY_ATTR_UID,
-			   one_in(t, 2) ? NOBODY : (uint32_t)rnd64(t));
-	if (one_in(t, 2))
-		nl_put_u8(r, NFDBUS_POLICY_ATTR_TYPE, rnd(t, 6));
-	if (one_in(t, 2)) {
-		fuzz_text(t, text, sizeof(text), dbus_names,
-			  sizeof(dbus_names) / sizeof(dbus_names[0]));
-		nl_put_str(r, NFDBUS_POLICY_ATTR_DESTINATION, text);
-	}
-	if (one_in(t, 2)) {
-		fuzz_text(t, text, sizeof(text), dbus_names,
-			  sizeof(dbus_names) / sizeof(dbus_names[0]));
-		nl_put_str(r, NFDBUS_POLICY_ATTR_INTERFACE, text);
-	}
-	if (one_in(t, 2)) {
-		fuzz_text(t, text, sizeof(text), dbus_members,
-			  sizeof(dbus_members) / sizeof(dbus_members[0]));
-		nl_put_str(r, NFDBUS_POLICY_ATTR_MEMBER, text);
-	}
-	if (one_in(t, 8))	/* unknown inside the nest */
-		nl_put_u32(r, NFDBUS_POLICY_ATTR_MAX + 1 + rnd(t, 4), 0);
-	nl_nest_end(r, nest);
-}
-
-static void nl_put_fuzz_names(struct fuzz_thread *t, struct nl_req *r)
-{
-	struct nlattr *nest = nl_nest_start(r, NFDBUS_ATTR_NAMES);
-	char name[NFDBUS_NAME_MAX + 8];
-	int i, n = rnd(t, one_in(t, 8) ? 200 : 5);
-
-	for (i = 0; i < n; i++) {
-		fuzz_text(t, name, sizeof(name), dbus_names,
-			  sizeof(dbus_names) / sizeof(dbus_names[0]));
-		nl_put_str(r, one_in(t, 10) ? NFDBUS_ATTR_RULE : NFDBUS_ATTR_NAME,
-			   name);
-	}
-	nl_nest_end(r, nest);
-}
-
-/* Each attribute present or not, right or wrong; the command too. */
-static void nl_fuzz_request(struct fuzz_thread *t, struct nl_req *r)
-{
-	char text[NFDBUS_RULE_MAX + 8];
-	uint32_t short_addr = rnd64(t);
-
-	nl_req_init(r, &w.nl, one_in(t, 12) ? rnd(t, 256) :
-		    1 + rnd(t, NFDBUS_CMD_MAX));
-	if (!one_in(t, 10))
-		nl_put_fuzz_path(t, r);
-	if (one_in(t, 10))
-		nl_put(r, NFDBUS_ATTR_ADDR, &short_addr, sizeof(short_addr));
-	else if (!one_in(t, 4))
-		nl_put_u64(r, NFDBUS_ATTR_ADDR, fuzz_bus_addr(t));
-	if (one_in(t, 2)) {
-		fuzz_text(t, text, sizeof(text), match_rules,
-			  sizeof(match_rules) / sizeof(match_rules[0]));
-		if (one_in(t, 10))	/* no NUL */
-			nl_put(r, NFDBUS_ATTR_RULE, text, strlen(text));
-		else
-			nl_put_str(r, NFDBUS_ATTR_RULE, text);
-	}
-	if (one_in(t, 3)) {
-		fuzz_text(t, text, NFDBUS_NAME_MAX + 8, dbus_names,
-			  sizeof(dbus_names) / sizeof(dbus_names[0]));
-		nl_put_str(r, NFDBUS_ATTR_NAME, text);
-	}
-	if (one_in(t, 4))
-		nl_put_fuzz_names(t, r);
-	if (one_in(t, 4))
-		nl_put_fuzz_policy(t, r);
-	if (one_in(t, 4))
-		nl_put_u8(r, NFDBUS_ATTR_STRICT, rnd(t, 3));
-	if (one_in(t, 12))	/* an attribute only replies carry */
-		nl_put(r, NFDBUS_ATTR_STATS, NULL, 0);
-	if (one_in(t, 12))
-		nl_put_u32(r, NFDBUS_ATTR_MAX + 1 + rnd(t, 100), 0);
-}
-
-/* The bus class a request names, from its path attribute: 'r', 'u' or 0. */
-static char nl_req_class(const struct nl_req *r)
-{
-	const struct nlattr *a;
-	const char *p;
-	size_t off;
-
-	for (off = NLMSG_HDRLEN + GENL_HDRLEN; off + NLA_HDRLEN <= r->nlh.nlmsg_len;
-	     off += NLA_ALIGN(a->nla_len)) {
-		a = (const struct nlattr *)(r->buf + off);
-		if (a->nla_len < NLA_HDRLEN)
-			break;
-		if (a->nla_type != NFDBUS_ATTR_BUS_PATH)
-			continue;
-		p = memrchr((const char *)a + NLA_HDRLEN, '-',
-			    a->nla_len - NLA_HDRLEN);
-		if (!p)
-			p = memrchr((const char *)a + NLA_HDRLEN, '/',
-				    a->nla_len - NLA_HDRLEN);
-		/* The class letter follows the last separator. */
-		if (!p || p + 1 >= (const char *)a + a->nla_len)
-			return 0;
-		return p[1];
-	}
-	return 0;
-}
-
-static bool op_nfdbus(struct fuzz_thread *t)
-{
-	static __thread struct nl_req req;
-	int err;
-
-	if (!w.have_nl)
-		return false;
-	nl_fuzz_request(t, &req);
-	pthread_mutex_lock(&w.nl_lock);
-	err = nl_call(&w.nl, &req, NULL, 0);
-	pthread_mutex_unlock(&w.nl_lock);
-	/* Only the master's uid or CAP_NET_ADMIN may use a bus; nobody
-	 * workers never bind root's names.
-	 */
-	if (!err && !w.rep->privileged && nl_req_class(&req) == 'r')
-		violation("nfdbus obeyed nobody on a root bus (cmd %u)",
-			  ((struct genlmsghdr *)NLMSG_DATA(&req.nlh))->cmd);
-	return !err;
-}
-
-static void nl_setup(void)
-{
-	struct timeval tv = { .tv_sec = 2 };
-
-	pthread_mutex_init(&w.nl_lock, NULL);
-	w.have_nl = !nfdbus_nl_open(&w.nl);
-	/* A lost answer must not hang the worker. */
-	if (w.have_nl)
-		setsockopt(w.nl.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-}
-
-static void nl_teardown(void)
-{
-	if (w.have_nl)
-		nfdbus_nl_close(&w.nl);
-}
-#else
-static bool op_nfdbus(struct fuzz_thread *t)
-{
-	(void)t;
-	return false;
-}
-
-static void nl_setup(void)
-{
-}
-
-static void nl_teardown(void)
-{
-}
-#endif
 
 /* ---- The workers ---- */
 
@@ -1453,7 +1124,7 @@ static bool run_op(struct fuzz_thread *t, enum fuzz_op op)
 	case OP_NONBLOCK:
 		return !with_slot(t, do_nonblock);
 	case OP_NFDBUS:
-		return op_nfdbus(t);
+		return fuzz_nfdbus_op(t);
 	default:
 		return false;
 	}
@@ -1503,7 +1174,7 @@ static void worker_setup(int idx)
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	w.epfd[0] = epoll_create1(EPOLL_CLOEXEC);
 	w.epfd[1] = epoll_create1(EPOLL_CLOEXEC);
-	nl_setup();
+	fuzz_nfdbus_setup();
 }
 
 static void worker_teardown(void)
@@ -1515,7 +1186,7 @@ static void worker_teardown(void)
 			close(w.pool[i].fd);
 	close(w.epfd[0]);
 	close(w.epfd[1]);
-	nl_teardown();
+	fuzz_nfdbus_teardown();
 }
 
 /* One process: drop privileges or not, then threads until the deadline. */
