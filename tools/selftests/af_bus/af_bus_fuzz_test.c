@@ -112,7 +112,12 @@ static const char *const op_names[OP_COUNT] = {
  * bugs were.
  */
 static const unsigned int op_weights[OP_COUNT] = {
-	3, 3, 8, 2, 2, 10, 8, 14, 10, 8, 6, 10, 3, 3, 3, 2, 3, 2, 2, 4,
+	[OP_SOCKET] = 3, [OP_MASTER] = 3, [OP_PEER] = 8, [OP_BIND] = 2,
+	[OP_LISTEN] = 2, [OP_CONNECT] = 10, [OP_ACCEPT] = 8, [OP_SEND] = 14,
+	[OP_RECV] = 10, [OP_SETSOCKOPT] = 8, [OP_GETSOCKOPT] = 6,
+	[OP_GETNAME] = 10, [OP_POLL] = 3, [OP_EPOLL] = 3, [OP_IOCTL] = 3,
+	[OP_SHUTDOWN] = 2, [OP_CLOSE] = 3, [OP_DUP] = 2, [OP_NONBLOCK] = 2,
+	[OP_NFDBUS] = 4,
 };
 
 /* What a worker reports to the parent, in memory shared across fork(). */
@@ -159,8 +164,6 @@ static struct {
 	uint64_t deadline;
 	pthread_mutex_t report_lock;
 } w;
-
-
 
 /* ---- Reporting ---- */
 
