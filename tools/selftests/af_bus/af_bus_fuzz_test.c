@@ -1164,13 +1164,21 @@ static int count_fds(void)
 
 static void worker_setup(int idx)
 {
+	pthread_rwlockattr_t attr;
 	int i;
 
 	w.idx = idx;
 	w.rep = &shared->rep[idx];
 	pthread_mutex_init(&w.report_lock, NULL);
+	/* Readers keep the hot slot busy: let a writer (close, install)
+	 * through. No thread takes a slot's lock twice, so this cannot
+	 * deadlock.
+	 */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	for (i = 0; i < POOL_SLOTS; i++) {
-		pthread_rwlock_init(&w.pool[i].lock, NULL);
+		pthread_rwlock_init(&w.pool[i].lock, &attr);
 		w.pool[i].fd = -1;
 	}
 	w.bad_page = mmap(NULL, 4096, PROT_NONE,
