@@ -89,6 +89,8 @@
 #define ADDR_RING		64
 /* Timeouts of every socket in the pool: blocking calls end in time. */
 #define MAX_TIMEO_US		100000
+/* Violations printed per worker; all are counted. */
+#define VIOLATIONS_SHOWN	5
 
 
 /* The operations, in the order of the weights below. */
@@ -171,16 +173,20 @@ void violation(const char *fmt, ...)
 {
 	char msg[200];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* One write per line: workers share stdout. */
-	dprintf(STDOUT_FILENO, "# worker %d: VIOLATION: %s\n", w.idx, msg);
 	pthread_mutex_lock(&w.report_lock);
-	if (!w.rep->violations++)
+	n = w.rep->violations++;
+	if (!n)
 		memcpy(w.rep->first_violation, msg, sizeof(msg));
 	pthread_mutex_unlock(&w.report_lock);
+	/* The first few, each in one write: workers share stdout. */
+	if (n < VIOLATIONS_SHOWN)
+		dprintf(STDOUT_FILENO, "# worker %d: VIOLATION: %s\n", w.idx,
+			msg);
 }
 
 bool fuzz_privileged(void)
