@@ -32,21 +32,25 @@
  * Environment:
  *   AF_BUS_FUZZ_SEED     seed (decimal or 0x hex); default from the clock.
  *                        Printed first: the same seed replays the same
- *                        operation sequence in every thread (the thread
- *                        interleaving, and so a race, may differ).
+ *                        sequence of operations and arguments in every
+ *                        thread; which socket an operation meets and how
+ *                        threads interleave depend on timing, so a race
+ *                        may take a few runs to come back.
  *   AF_BUS_FUZZ_SECONDS  duration of the random phase (default
  *                        FUZZ_DEFAULT_SECONDS: about 2-3 minutes in all in
  *                        the TCG debug guest).
  *   AF_BUS_FUZZ_THREADS  threads per worker (default FUZZ_DEFAULT_THREADS).
  *   AF_BUS_FUZZ_PROCS    workers (default FUZZ_DEFAULT_PROCS, even).
  *
- * Longer runs on demand, outside the kselftest timeout (settings):
+ * Runs (from the top of the project):
  *   tools/vmtest/vmtest run --filter af_bus_fuzz          (CI length)
- *   tools/vmtest/vmtest exec --timeout 4000 -- /usr/bin/env \
+ * Longer, on demand, outside the kselftest timeout (settings), after one
+ * `vmtest run` built the selftests:
+ *   tools/vmtest/vmtest exec --variant debug --timeout 4000 -- /usr/bin/env \
  *       AF_BUS_FUZZ_SECONDS=3600 AF_BUS_FUZZ_SEED=0x1234 \
  *       $PWD/build/vmtest/kselftest-debug/af_bus/af_bus_fuzz_test
- * (after one `vmtest run` built the selftests); then check the guest's
- * console for kernel reports.
+ * The debug kernel panics on any warning (panic_on_warn), so a kernel
+ * report ends the run; build/vmtest/out-exec/console.log has it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
