@@ -197,7 +197,7 @@ static void nl_fuzz_request(struct fuzz_thread *t, struct nl_req *r)
 	if (one_in(t, 4))
 		nl_put_u8(r, NFDBUS_ATTR_STRICT, rnd(t, 3));
 	if (one_in(t, 12))	/* an attribute only replies carry */
-		nl_put(r, NFDBUS_ATTR_STATS, NULL, 0);
+		nl_put(r, NFDBUS_ATTR_STATS, &short_addr, 0);
 	if (one_in(t, 12))
 		nl_put_u32(r, NFDBUS_ATTR_MAX + 1 + rnd(t, 100), 0);
 }
