@@ -173,7 +173,7 @@ static void nl_fuzz_request(struct fuzz_thread *t, struct nl_req *r)
 		    1 + rnd(t, NFDBUS_CMD_MAX));
 	if (!one_in(t, 10))
 		nl_put_fuzz_path(t, r);
-	if (one_in(t, 10))
+	if (one_in(t, 40))	/* the kernel logs each: keep it rare */
 		nl_put(r, NFDBUS_ATTR_ADDR, &short_addr, sizeof(short_addr));
 	else if (!one_in(t, 4))
 		nl_put_u64(r, NFDBUS_ATTR_ADDR, fuzz_bus_addr(t));

@@ -89,7 +89,7 @@
 /* Small on purpose: a small pool makes threads meet on one socket. */
 #define POOL_SLOTS		24
 /* Bus names per class (root, nobody); a bus name is bound at most once. */
-#define BUS_NAMES		6
+#define BUS_NAMES		3
 #define ADDR_RING		64
 /* Timeouts of every socket in the pool: blocking calls end in time. */
 #define MAX_TIMEO_US		100000
@@ -102,7 +102,7 @@ enum fuzz_op {
 	OP_SOCKET, OP_MASTER, OP_PEER, OP_BIND, OP_LISTEN, OP_CONNECT,
 	OP_ACCEPT, OP_SEND, OP_RECV, OP_SETSOCKOPT, OP_GETSOCKOPT, OP_GETNAME,
 	OP_POLL, OP_EPOLL, OP_IOCTL, OP_SHUTDOWN, OP_CLOSE, OP_DUP,
-	OP_NONBLOCK, OP_NFDBUS, OP_COUNT
+	OP_NONBLOCK, OP_NFDBUS, OP_COLLIDE, OP_COUNT
 };
 
 /* The sum of op_weights, computed once before the workers start. */
@@ -111,7 +111,7 @@ static unsigned int op_weight_total;
 static const char *const op_names[OP_COUNT] = {
 	"socket", "master", "peer", "bind", "listen", "connect", "accept",
 	"send", "recv", "setsockopt", "getsockopt", "getname", "poll", "epoll",
-	"ioctl", "shutdown", "close", "dup", "nonblock", "nfdbus",
+	"ioctl", "shutdown", "close", "dup", "nonblock", "nfdbus", "collide",
 };
 
 /* Connect, accept, send and the racy readers dominate: that is where the
@@ -124,6 +124,7 @@ static const unsigned int op_weights[OP_COUNT] = {
 	[OP_GETNAME] = 10, [OP_POLL] = 3, [OP_EPOLL] = 3, [OP_IOCTL] = 3,
 	[OP_SHUTDOWN] = 2, [OP_CLOSE] = 3, [OP_DUP] = 2, [OP_NONBLOCK] = 2,
 	[OP_NFDBUS] = 4,
+	[OP_COLLIDE] = 0,	/* the collider thread's own */
 };
 
 /* What a worker reports to the parent, in memory shared across fork(). */
@@ -155,9 +156,16 @@ static struct fuzz_shared *shared;
 
 /* ---- Per worker ---- */
 
+/* What a slot holds, as far as its last user knew: a hint to aim
+ * operations (accept at masters, send at connected sockets) and to evict
+ * the least useful socket first.
+ */
+enum slot_kind { SLOT_EMPTY, SLOT_LOOSE, SLOT_CONNECTED, SLOT_MASTER };
+
 struct pool_slot {
 	pthread_rwlock_t lock;	/* read: use the fd; write: replace it */
 	int fd;
+	int kind;		/* enum slot_kind, read and written racily */
 };
 
 static struct {
@@ -165,6 +173,7 @@ static struct {
 	struct fuzz_report *rep;
 	struct pool_slot pool[POOL_SLOTS];
 	int hot;		/* the slot last bound or connected */
+	int race_fd;		/* being bound or connected now, or -1 */
 	int epfd[2];
 	void *bad_page;		/* PROT_NONE: a pointer that faults */
 	uint64_t deadline;
@@ -238,6 +247,42 @@ static void make_hot(int slot)
 	__atomic_store_n(&w.hot, slot, __ATOMIC_RELAXED);
 }
 
+static int slot_kind(int slot)
+{
+	return __atomic_load_n(&w.pool[slot].kind, __ATOMIC_RELAXED);
+}
+
+static void set_kind(int slot, enum slot_kind kind)
+{
+	__atomic_store_n(&w.pool[slot].kind, kind, __ATOMIC_RELAXED);
+}
+
+/* Mostly a slot of @kind if there is one, else any. */
+static int pick_slot_kind(struct fuzz_thread *t, enum slot_kind kind)
+{
+	int start = rnd(t, POOL_SLOTS), i;
+
+	if (one_in(t, 3))
+		return pick_slot(t);
+	for (i = 0; i < POOL_SLOTS; i++)
+		if (slot_kind((start + i) % POOL_SLOTS) == (int)kind)
+			return (start + i) % POOL_SLOTS;
+	return pick_slot(t);
+}
+
+/* Run @fn on a slot's fd (of @kind, mostly) held for reading. */
+static int with_slot_kind(struct fuzz_thread *t, enum slot_kind kind,
+			  int (*fn)(struct fuzz_thread *t, int fd))
+{
+	struct pool_slot *s = &w.pool[t->slot = pick_slot_kind(t, kind)];
+	int ret;
+
+	pthread_rwlock_rdlock(&s->lock);
+	ret = fn(t, s->fd);	/* -1 too: EBADF is a case as well */
+	pthread_rwlock_unlock(&s->lock);
+	return ret;
+}
+
 /* Run @fn on a slot's fd with the slot held for reading. */
 static int with_slot(struct fuzz_thread *t,
 		     int (*fn)(struct fuzz_thread *t, int fd))
@@ -251,17 +296,32 @@ static int with_slot(struct fuzz_thread *t,
 	return ret;
 }
 
-/* Put @fd into a random slot, closing what was there. Returns the slot. */
-static struct pool_slot *install(struct fuzz_thread *t, int fd)
+/*
+ * Put @fd (of @kind) into the less useful of two random slots, closing
+ * what was there: masters and connected sockets live long enough to be
+ * used. Returns the slot.
+ */
+static struct pool_slot *install(struct fuzz_thread *t, int fd,
+				 enum slot_kind kind)
 {
-	struct pool_slot *s = &w.pool[t->slot = rnd(t, POOL_SLOTS)];
+	int a = rnd(t, POOL_SLOTS), b = rnd(t, POOL_SLOTS);
+	struct pool_slot *s;
 
+	t->slot = slot_kind(b) < slot_kind(a) ? b : a;
+	s = &w.pool[t->slot];
 	pthread_rwlock_wrlock(&s->lock);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = fd;
+	s->kind = kind;
 	pthread_rwlock_unlock(&s->lock);
 	return s;
+}
+
+/* Tell the collider thread which fd is changing role right now. */
+static void racing(int fd)
+{
+	__atomic_store_n(&w.race_fd, fd, __ATOMIC_RELAXED);
 }
 
 /* Every socket gets bounded timeouts, so no blocking call holds its slot
@@ -305,13 +365,19 @@ static socklen_t bus_name(struct sockaddr_bus *sa, char class, int k, bool fs)
 
 /* A bus path, well-formed most of the time. @bind: only of our own class,
  * so that a nobody worker never masters a root bus (see op_nfdbus).
+ * *@proto (if not NULL) gets the protocol of buses of that name: odd
+ * names are D-Bus buses, even ones raw.
  */
-socklen_t fuzz_path(struct fuzz_thread *t, struct sockaddr_bus *sa,
-			   bool bind)
+static socklen_t fuzz_path_proto(struct fuzz_thread *t, struct sockaddr_bus *sa,
+			  bool bind, int *proto)
 {
 	char own = fuzz_privileged() ? 'r' : 'u';
 	char class = bind || one_in(t, 2) ? own : (own == 'r' ? 'u' : 'r');
-	socklen_t len = bus_name(sa, class, rnd(t, BUS_NAMES), one_in(t, 4));
+	int k = rnd(t, BUS_NAMES);
+	socklen_t len = bus_name(sa, class, k, one_in(t, 5));
+
+	if (proto)
+		*proto = k & 1 ? BUS_PROTO_DBUS : BUS_PROTO_NONE;
 
 	if (!one_in(t, 6))
 		return len;
@@ -337,6 +403,12 @@ socklen_t fuzz_path(struct fuzz_thread *t, struct sockaddr_bus *sa,
 	default:	/* a path that does not exist */
 		return bus_path_addr(sa, "/nonexistent/af_bus", false);
 	}
+}
+
+socklen_t fuzz_path(struct fuzz_thread *t, struct sockaddr_bus *sa,
+		    bool bind)
+{
+	return fuzz_path_proto(t, sa, bind, NULL);
 }
 
 /* A destination address for sendto(). */
@@ -380,11 +452,14 @@ static socklen_t fuzz_dest(struct fuzz_thread *t, struct sockaddr_bus *sa)
 
 /* ---- Socket creation ---- */
 
-static int fuzz_proto(struct fuzz_thread *t)
+/* The protocol a bus name wants, or now and then another. */
+static int fuzz_proto(struct fuzz_thread *t, int proto)
 {
-	if (one_in(t, 12))
+	if (one_in(t, 40))
 		return rnd_int(t);
-	return rnd(t, 2) ? BUS_PROTO_DBUS : BUS_PROTO_NONE;
+	if (one_in(t, 10))
+		return !proto;
+	return proto;
 }
 
 /* A new AF_BUS socket with bounded timeouts, or -1. */
@@ -408,11 +483,11 @@ static int new_socket(struct fuzz_thread *t, int proto)
 
 static bool op_socket(struct fuzz_thread *t)
 {
-	int fd = new_socket(t, fuzz_proto(t));
+	int fd = new_socket(t, fuzz_proto(t, rnd(t, 2)));
 
 	if (fd < 0)
 		return false;
-	install(t, fd);
+	install(t, fd, SLOT_LOOSE);
 	return true;
 }
 
@@ -425,9 +500,10 @@ static bool op_master(struct fuzz_thread *t)
 	struct pool_slot *s;
 	bool ok = false;
 	socklen_t len;
-	int fd, val;
+	int fd, val, proto;
 
-	fd = new_socket(t, fuzz_proto(t));
+	len = fuzz_path_proto(t, &sa, true, &proto);
+	fd = new_socket(t, fuzz_proto(t, proto));
 	if (fd < 0)
 		return false;
 	if (one_in(t, 3)) {
@@ -438,16 +514,19 @@ static bool op_master(struct fuzz_thread *t)
 		val = one_in(t, 2) ? 64 + (int)rnd(t, 4096) : rnd_int(t);
 		setsockopt(fd, SOL_BUS, BUS_SET_SENDBUF, &val, sizeof(val));
 	}
-	len = fuzz_path(t, &sa, true);
 	/* As daemons do: a file system bus leaves its socket file behind. */
 	if (sa.sbus_path[0] == '/' && one_in(t, 2))
 		unlink(sa.sbus_path);
-	s = install(t, fd);
+	s = install(t, fd, SLOT_LOOSE);
 	pthread_rwlock_rdlock(&s->lock);
 	if (s->fd == fd) {	/* not replaced in between */
 		make_hot(t->slot);
+		racing(fd);
 		ok = !bind(fd, (struct sockaddr *)&sa, len) &&
 		     !listen(fd, rnd(t, 4));
+		racing(-1);
+		if (ok)
+			set_kind(t->slot, SLOT_MASTER);
 	}
 	pthread_rwlock_unlock(&s->lock);
 	return ok;
@@ -463,21 +542,25 @@ static bool op_peer(struct fuzz_thread *t)
 	struct timeval tv;
 	socklen_t len;
 	bool ok = false;
-	int fd;
+	int fd, proto;
 
-	fd = new_socket(t, fuzz_proto(t));
+	len = fuzz_path_proto(t, &sa, false, &proto);
+	fd = new_socket(t, fuzz_proto(t, proto));
 	if (fd < 0)
 		return false;
 	if (one_in(t, 2)) {	/* very short: give up while the bus is busy */
 		tv = (struct timeval){ .tv_usec = 1 + rnd(t, 2000) };
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
-	len = fuzz_path(t, &sa, false);
-	s = install(t, fd);
+	s = install(t, fd, SLOT_LOOSE);
 	pthread_rwlock_rdlock(&s->lock);
 	if (s->fd == fd) {	/* not replaced in between */
 		make_hot(t->slot);
+		racing(fd);
 		ok = !connect(fd, (struct sockaddr *)&sa, len);
+		racing(-1);
+		if (ok)
+			set_kind(t->slot, SLOT_CONNECTED);
 	}
 	pthread_rwlock_unlock(&s->lock);
 	return ok;
@@ -489,9 +572,13 @@ static int do_bind(struct fuzz_thread *t, int fd)
 {
 	struct sockaddr_bus sa;
 	socklen_t len = fuzz_path(t, &sa, true);
+	int ret;
 
 	make_hot(t->slot);
-	return bind(fd, (struct sockaddr *)&sa, len);
+	racing(fd);
+	ret = bind(fd, (struct sockaddr *)&sa, len);
+	racing(-1);
+	return ret;
 }
 
 static int do_listen(struct fuzz_thread *t, int fd)
@@ -507,8 +594,15 @@ static int do_connect(struct fuzz_thread *t, int fd)
 
 	if (one_in(t, 2))
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	int ret;
+
 	make_hot(t->slot);
-	return connect(fd, (struct sockaddr *)&sa, len);
+	racing(fd);
+	ret = connect(fd, (struct sockaddr *)&sa, len);
+	racing(-1);
+	if (!ret)
+		set_kind(t->slot, SLOT_CONNECTED);
+	return ret;
 }
 
 /* Accept, and act as a master would on the new handle: join it, give it
@@ -745,7 +839,7 @@ static int do_send(struct fuzz_thread *t, int fd)
 				  &fault);
 	if (msg.msg_iovlen == 1 && !fault && total <= 300)
 		fuzz_payload(t, t->big, &total);
-	if (!one_in(t, 4)) {
+	if (one_in(t, 2)) {	/* else to the other end: the master or peer */
 		msg.msg_name = &sa;
 		msg.msg_namelen = fuzz_dest(t, &sa);
 	}
@@ -1057,6 +1151,7 @@ static bool op_close(struct fuzz_thread *t)
 	if (ok)
 		close(s->fd);
 	s->fd = -1;
+	s->kind = SLOT_EMPTY;
 	pthread_rwlock_unlock(&s->lock);
 	return ok;
 }
@@ -1070,14 +1165,15 @@ static int do_dup(struct fuzz_thread *t, int fd)
 /* Operations that make a new fd run under the source slot's read lock
  * and install the result after releasing it.
  */
-static bool op_new_fd(struct fuzz_thread *t,
+static bool op_new_fd(struct fuzz_thread *t, enum slot_kind from,
 		      int (*fn)(struct fuzz_thread *t, int fd))
 {
-	int fd = with_slot(t, fn);
+	int fd = with_slot_kind(t, from, fn);
+	int kind = from == SLOT_MASTER ? SLOT_CONNECTED : slot_kind(t->slot);
 
 	if (fd < 0)
 		return false;
-	install(t, fd);
+	install(t, fd, kind);
 	return true;
 }
 
@@ -1105,17 +1201,17 @@ static bool run_op(struct fuzz_thread *t, enum fuzz_op op)
 	case OP_PEER:
 		return op_peer(t);
 	case OP_BIND:
-		return !with_slot(t, do_bind);
+		return !with_slot_kind(t, SLOT_LOOSE, do_bind);
 	case OP_LISTEN:
-		return !with_slot(t, do_listen);
+		return !with_slot_kind(t, SLOT_LOOSE, do_listen);
 	case OP_CONNECT:
-		return !with_slot(t, do_connect);
+		return !with_slot_kind(t, SLOT_LOOSE, do_connect);
 	case OP_ACCEPT:
-		return op_new_fd(t, do_accept);
+		return op_new_fd(t, SLOT_MASTER, do_accept);
 	case OP_SEND:
-		return !with_slot(t, do_send);
+		return !with_slot_kind(t, SLOT_CONNECTED, do_send);
 	case OP_RECV:
-		return !with_slot(t, do_recv);
+		return !with_slot_kind(t, SLOT_CONNECTED, do_recv);
 	case OP_SETSOCKOPT:
 		return !with_slot(t, do_setsockopt);
 	case OP_GETSOCKOPT:
@@ -1133,7 +1229,7 @@ static bool run_op(struct fuzz_thread *t, enum fuzz_op op)
 	case OP_CLOSE:
 		return op_close(t);
 	case OP_DUP:
-		return op_new_fd(t, do_dup);
+		return op_new_fd(t, SLOT_CONNECTED, do_dup);
 	case OP_NONBLOCK:
 		return !with_slot(t, do_nonblock);
 	case OP_NFDBUS:
@@ -1143,12 +1239,70 @@ static bool run_op(struct fuzz_thread *t, enum fuzz_op op)
 	}
 }
 
+/*
+ * The racy half of a pair, on the fd another thread is binding or
+ * connecting: cheap calls in a tight loop for as long as that lasts, so
+ * that they overlap it (syzkaller's collide mode). The fd is used without
+ * its slot's lock, as a real program might.
+ */
+static bool collide(struct fuzz_thread *t, int fd)
+{
+	struct sockaddr_bus sa;
+	socklen_t len;
+	int val, n = 0;
+
+	while (__atomic_load_n(&w.race_fd, __ATOMIC_RELAXED) == fd && n < 10000) {
+		len = sizeof(sa);
+		val = 1 + rnd(t, 4096);
+		switch (rnd(t, 6)) {
+		case 0:
+		case 1:
+			getsockname(fd, (struct sockaddr *)&sa, &len);
+			break;
+		case 2:
+			getpeername(fd, (struct sockaddr *)&sa, &len);
+			break;
+		case 3:
+			len = sizeof(val);
+			getsockopt(fd, SOL_BUS, BUS_GET_JOINED + rnd(t, 5), &val,
+				   &len);
+			break;
+		case 4:
+			setsockopt(fd, SOL_BUS, one_in(t, 2) ? BUS_SET_SENDBUF :
+				   BUS_SET_MAXQLEN, &val, sizeof(val));
+			break;
+		default:
+			poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1, 0);
+			break;
+		}
+		n++;
+	}
+	return n > 1;
+}
+
+/* Thread 0 collides when a bind or connect is under way, else fuzzes. */
+static bool collider_turn(struct fuzz_thread *t)
+{
+	int fd;
+
+	if (t->idx || cfg.threads < 3)
+		return false;
+	fd = __atomic_load_n(&w.race_fd, __ATOMIC_RELAXED);
+	if (fd < 0)
+		return false;
+	w.rep->cur_op[t->idx] = OP_COLLIDE;
+	count_op(OP_COLLIDE, collide(t, fd));
+	return true;
+}
+
 static void *fuzz_thread_main(void *arg)
 {
 	struct fuzz_thread *t = arg;
 	enum fuzz_op op;
 
 	while (now_ns() < w.deadline) {
+		if (collider_turn(t))
+			continue;
 		op = pick_op(t);
 		w.rep->cur_op[t->idx] = op;
 		count_op(op, run_op(t, op));
@@ -1187,9 +1341,11 @@ static void worker_setup(int idx)
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr,
 				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	w.race_fd = -1;
 	for (i = 0; i < POOL_SLOTS; i++) {
 		pthread_rwlock_init(&w.pool[i].lock, &attr);
 		w.pool[i].fd = -1;
+		w.pool[i].kind = SLOT_EMPTY;
 	}
 	w.bad_page = mmap(NULL, 4096, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
