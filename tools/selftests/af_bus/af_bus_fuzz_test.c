@@ -59,6 +59,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,6 +94,11 @@
 #define ADDR_RING		64
 /* Timeouts of every socket in the pool: blocking calls end in time. */
 #define MAX_TIMEO_US		100000
+/* How long a thread about to bind or connect waits for the collider to
+ * be running, and how many calls the collider makes at most per race.
+ */
+#define RACE_WAIT_NS		200000
+#define COLLIDE_MAX		2000
 /* Violations printed per worker; all are counted. */
 #define VIOLATIONS_SHOWN	5
 
@@ -118,13 +124,13 @@ static const char *const op_names[OP_COUNT] = {
  * bugs were.
  */
 static const unsigned int op_weights[OP_COUNT] = {
-	[OP_SOCKET] = 3, [OP_MASTER] = 3, [OP_PEER] = 8, [OP_BIND] = 2,
+	[OP_SOCKET] = 3, [OP_MASTER] = 5, [OP_PEER] = 12, [OP_BIND] = 2,
 	[OP_LISTEN] = 2, [OP_CONNECT] = 10, [OP_ACCEPT] = 8, [OP_SEND] = 14,
 	[OP_RECV] = 10, [OP_SETSOCKOPT] = 8, [OP_GETSOCKOPT] = 6,
 	[OP_GETNAME] = 10, [OP_POLL] = 3, [OP_EPOLL] = 3, [OP_IOCTL] = 3,
 	[OP_SHUTDOWN] = 2, [OP_CLOSE] = 3, [OP_DUP] = 2, [OP_NONBLOCK] = 2,
 	[OP_NFDBUS] = 4,
-	[OP_COLLIDE] = 0,	/* the collider thread's own */
+	[OP_COLLIDE] = 0,	/* the collider thread's only op */
 };
 
 /* What a worker reports to the parent, in memory shared across fork(). */
@@ -173,7 +179,10 @@ static struct {
 	struct fuzz_report *rep;
 	struct pool_slot pool[POOL_SLOTS];
 	int hot;		/* the slot last bound or connected */
+	bool have_collider;	/* thread 0 collides (with 2 threads or more) */
+	sem_t race_sem;		/* wakes the collider: a race begins */
 	int race_fd;		/* being bound or connected now, or -1 */
+	int race_ack;		/* the fd the collider is on */
 	int epfd[2];
 	void *bad_page;		/* PROT_NONE: a pointer that faults */
 	uint64_t deadline;
@@ -318,10 +327,45 @@ static struct pool_slot *install(struct fuzz_thread *t, int fd,
 	return s;
 }
 
-/* Tell the collider thread which fd is changing role right now. */
-static void racing(int fd)
+/*
+ * Tell the collider thread which fd is about to change role, and give it
+ * a moment to get running (it sleeps until told, so the scheduler favours
+ * it) before the call it must overlap.
+ */
+static void race_begin(int fd)
 {
+	uint64_t until = now_ns() + RACE_WAIT_NS;
+
+	if (!w.have_collider)
+		return;
 	__atomic_store_n(&w.race_fd, fd, __ATOMIC_RELAXED);
+	sem_post(&w.race_sem);
+	while (__atomic_load_n(&w.race_ack, __ATOMIC_RELAXED) != fd &&
+	       now_ns() < until)
+		;
+}
+
+/* The call is over; stop the collider unless another race took over. */
+static void race_end(int fd)
+{
+	__atomic_compare_exchange_n(&w.race_fd, &fd, -1, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/* Close what @slot holds; false if it held nothing. */
+static bool close_slot(int slot)
+{
+	struct pool_slot *s = &w.pool[slot];
+	bool ok;
+
+	pthread_rwlock_wrlock(&s->lock);
+	ok = s->fd >= 0;
+	if (ok)
+		close(s->fd);
+	s->fd = -1;
+	s->kind = SLOT_EMPTY;
+	pthread_rwlock_unlock(&s->lock);
+	return ok;
 }
 
 /* Every socket gets bounded timeouts, so no blocking call holds its slot
@@ -498,7 +542,7 @@ static bool op_master(struct fuzz_thread *t)
 {
 	struct sockaddr_bus sa;
 	struct pool_slot *s;
-	bool ok = false;
+	bool ok = false, taken = false;
 	socklen_t len;
 	int fd, val, proto;
 
@@ -521,14 +565,20 @@ static bool op_master(struct fuzz_thread *t)
 	pthread_rwlock_rdlock(&s->lock);
 	if (s->fd == fd) {	/* not replaced in between */
 		make_hot(t->slot);
-		racing(fd);
+		race_begin(fd);
 		ok = !bind(fd, (struct sockaddr *)&sa, len) &&
 		     !listen(fd, rnd(t, 4));
-		racing(-1);
+		race_end(fd);
+		taken = !ok && errno == EADDRINUSE;
 		if (ok)
 			set_kind(t->slot, SLOT_MASTER);
 	}
 	pthread_rwlock_unlock(&s->lock);
+	/* A daemon restarting: its name was taken, end some bus (not while
+	 * holding a slot: it may be the same one).
+	 */
+	if (taken && one_in(t, 2))
+		close_slot(pick_slot_kind(t, SLOT_MASTER));
 	return ok;
 }
 
@@ -556,9 +606,9 @@ static bool op_peer(struct fuzz_thread *t)
 	pthread_rwlock_rdlock(&s->lock);
 	if (s->fd == fd) {	/* not replaced in between */
 		make_hot(t->slot);
-		racing(fd);
+		race_begin(fd);
 		ok = !connect(fd, (struct sockaddr *)&sa, len);
-		racing(-1);
+		race_end(fd);
 		if (ok)
 			set_kind(t->slot, SLOT_CONNECTED);
 	}
@@ -575,9 +625,9 @@ static int do_bind(struct fuzz_thread *t, int fd)
 	int ret;
 
 	make_hot(t->slot);
-	racing(fd);
+	race_begin(fd);
 	ret = bind(fd, (struct sockaddr *)&sa, len);
-	racing(-1);
+	race_end(fd);
 	return ret;
 }
 
@@ -597,9 +647,9 @@ static int do_connect(struct fuzz_thread *t, int fd)
 	int ret;
 
 	make_hot(t->slot);
-	racing(fd);
+	race_begin(fd);
 	ret = connect(fd, (struct sockaddr *)&sa, len);
-	racing(-1);
+	race_end(fd);
 	if (!ret)
 		set_kind(t->slot, SLOT_CONNECTED);
 	return ret;
@@ -1143,17 +1193,7 @@ static int do_nonblock(struct fuzz_thread *t, int fd)
 
 static bool op_close(struct fuzz_thread *t)
 {
-	struct pool_slot *s = &w.pool[pick_slot(t)];
-	bool ok;
-
-	pthread_rwlock_wrlock(&s->lock);
-	ok = s->fd >= 0;
-	if (ok)
-		close(s->fd);
-	s->fd = -1;
-	s->kind = SLOT_EMPTY;
-	pthread_rwlock_unlock(&s->lock);
-	return ok;
+	return close_slot(pick_slot(t));
 }
 
 static int do_dup(struct fuzz_thread *t, int fd)
@@ -1251,23 +1291,26 @@ static bool collide(struct fuzz_thread *t, int fd)
 	socklen_t len;
 	int val, n = 0;
 
-	while (__atomic_load_n(&w.race_fd, __ATOMIC_RELAXED) == fd && n < 10000) {
+	while (__atomic_load_n(&w.race_fd, __ATOMIC_RELAXED) == fd &&
+	       n < COLLIDE_MAX) {
 		len = sizeof(sa);
 		val = 1 + rnd(t, 4096);
-		switch (rnd(t, 6)) {
+		switch (rnd(t, 8)) {
 		case 0:
 		case 1:
+		case 2:
+		case 3:
 			getsockname(fd, (struct sockaddr *)&sa, &len);
 			break;
-		case 2:
+		case 4:
 			getpeername(fd, (struct sockaddr *)&sa, &len);
 			break;
-		case 3:
+		case 5:
 			len = sizeof(val);
 			getsockopt(fd, SOL_BUS, BUS_GET_JOINED + rnd(t, 5), &val,
 				   &len);
 			break;
-		case 4:
+		case 6:
 			setsockopt(fd, SOL_BUS, one_in(t, 2) ? BUS_SET_SENDBUF :
 				   BUS_SET_MAXQLEN, &val, sizeof(val));
 			break;
@@ -1280,19 +1323,31 @@ static bool collide(struct fuzz_thread *t, int fd)
 	return n > 1;
 }
 
-/* Thread 0 collides when a bind or connect is under way, else fuzzes. */
-static bool collider_turn(struct fuzz_thread *t)
+/* Thread 0: sleep until a bind or connect begins, then collide with it. */
+static void *collider_main(void *arg)
 {
+	struct fuzz_thread *t = arg;
+	struct timespec ts;
 	int fd;
 
-	if (t->idx || cfg.threads < 3)
-		return false;
-	fd = __atomic_load_n(&w.race_fd, __ATOMIC_RELAXED);
-	if (fd < 0)
-		return false;
-	w.rep->cur_op[t->idx] = OP_COLLIDE;
-	count_op(OP_COLLIDE, collide(t, fd));
-	return true;
+	while (now_ns() < w.deadline) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (sem_timedwait(&w.race_sem, &ts))
+			continue;
+		fd = __atomic_load_n(&w.race_fd, __ATOMIC_RELAXED);
+		if (fd < 0)
+			continue;
+		__atomic_store_n(&w.race_ack, fd, __ATOMIC_RELAXED);
+		w.rep->cur_op[t->idx] = OP_COLLIDE;
+		count_op(OP_COLLIDE, collide(t, fd));
+	}
+	w.rep->cur_op[t->idx] = -1;
+	return NULL;
 }
 
 static void *fuzz_thread_main(void *arg)
@@ -1301,8 +1356,6 @@ static void *fuzz_thread_main(void *arg)
 	enum fuzz_op op;
 
 	while (now_ns() < w.deadline) {
-		if (collider_turn(t))
-			continue;
 		op = pick_op(t);
 		w.rep->cur_op[t->idx] = op;
 		count_op(op, run_op(t, op));
@@ -1342,6 +1395,9 @@ static void worker_setup(int idx)
 	pthread_rwlockattr_setkind_np(&attr,
 				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	w.race_fd = -1;
+	w.race_ack = -1;
+	w.have_collider = cfg.threads >= 2;
+	sem_init(&w.race_sem, 0, 0);
 	for (i = 0; i < POOL_SLOTS; i++) {
 		pthread_rwlock_init(&w.pool[i].lock, &attr);
 		w.pool[i].fd = -1;
@@ -1395,7 +1451,8 @@ static int worker_main(int idx)
 		if (!th[i].big)
 			return 1;
 		memset(th[i].big, 0x5a, BUS_MAX_MSGSIZE + 4096);
-		if (pthread_create(&tid[i], NULL, fuzz_thread_main, &th[i]))
+		if (pthread_create(&tid[i], NULL, w.have_collider && !i ?
+				   collider_main : fuzz_thread_main, &th[i]))
 			return 1;
 	}
 	for (i = 0; i < cfg.threads; i++) {
