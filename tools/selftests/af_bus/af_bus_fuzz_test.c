@@ -108,7 +108,7 @@ enum fuzz_op {
 	OP_SOCKET, OP_MASTER, OP_PEER, OP_BIND, OP_LISTEN, OP_CONNECT,
 	OP_ACCEPT, OP_SEND, OP_RECV, OP_SETSOCKOPT, OP_GETSOCKOPT, OP_GETNAME,
 	OP_POLL, OP_EPOLL, OP_IOCTL, OP_SHUTDOWN, OP_CLOSE, OP_DUP,
-	OP_NONBLOCK, OP_NFDBUS, OP_COLLIDE, OP_COUNT
+	OP_NONBLOCK, OP_NFDBUS, OP_PUMP, OP_COLLIDE, OP_COUNT
 };
 
 /* The sum of op_weights, computed once before the workers start. */
@@ -117,7 +117,8 @@ static unsigned int op_weight_total;
 static const char *const op_names[OP_COUNT] = {
 	"socket", "master", "peer", "bind", "listen", "connect", "accept",
 	"send", "recv", "setsockopt", "getsockopt", "getname", "poll", "epoll",
-	"ioctl", "shutdown", "close", "dup", "nonblock", "nfdbus", "collide",
+	"ioctl", "shutdown", "close", "dup", "nonblock", "nfdbus", "pump",
+	"collide",
 };
 
 /* Connect, accept, send and the racy readers dominate: that is where the
@@ -129,7 +130,7 @@ static const unsigned int op_weights[OP_COUNT] = {
 	[OP_RECV] = 10, [OP_SETSOCKOPT] = 8, [OP_GETSOCKOPT] = 6,
 	[OP_GETNAME] = 10, [OP_POLL] = 3, [OP_EPOLL] = 3, [OP_IOCTL] = 3,
 	[OP_SHUTDOWN] = 2, [OP_CLOSE] = 3, [OP_DUP] = 2, [OP_NONBLOCK] = 2,
-	[OP_NFDBUS] = 4,
+	[OP_NFDBUS] = 4, [OP_PUMP] = 4,
 	[OP_COLLIDE] = 0,	/* the collider thread's only op */
 };
 
@@ -1181,6 +1182,50 @@ static int do_shutdown(struct fuzz_thread *t, int fd)
 	return shutdown(fd, one_in(t, 10) ? rnd_int(t) : (int)rnd(t, 3));
 }
 
+/* One message to the other end without blocking; true if it went. */
+static bool pump_send(int fd, uint32_t seq)
+{
+	return send(fd, &seq, sizeof(seq), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	       sizeof(seq);
+}
+
+/*
+ * A burst of traffic: small messages from one connected socket to its
+ * other end, and receives on another, without blocking. A busy bus is
+ * what blocking connects and senders race against: every receive moves
+ * the bus's drain sequence and wakes its waiters.
+ */
+static bool op_pump(struct fuzz_thread *t)
+{
+	struct pool_slot *a = &w.pool[pick_slot_kind(t, SLOT_CONNECTED)];
+	struct pool_slot *b = &w.pool[pick_slot_kind(t, SLOT_CONNECTED)];
+	int i, n = 8 + rnd(t, 56), moved = 0;
+	uint32_t buf;
+
+	/* Two read locks, in slot order: a writer between them cannot
+	 * deadlock with another pump taking them the other way.
+	 */
+	if (a > b) {
+		struct pool_slot *tmp = a;
+
+		a = b;
+		b = tmp;
+	}
+	pthread_rwlock_rdlock(&a->lock);
+	if (b != a)
+		pthread_rwlock_rdlock(&b->lock);
+	for (i = 0; i < n; i++) {
+		moved += pump_send(a->fd, i);
+		moved += pump_send(b->fd, i);
+		moved += recv(b->fd, &buf, sizeof(buf), MSG_DONTWAIT) >= 0;
+		moved += recv(a->fd, &buf, sizeof(buf), MSG_DONTWAIT) >= 0;
+	}
+	if (b != a)
+		pthread_rwlock_unlock(&b->lock);
+	pthread_rwlock_unlock(&a->lock);
+	return moved > 0;
+}
+
 static int do_nonblock(struct fuzz_thread *t, int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -1272,6 +1317,8 @@ static bool run_op(struct fuzz_thread *t, enum fuzz_op op)
 		return op_new_fd(t, SLOT_CONNECTED, do_dup);
 	case OP_NONBLOCK:
 		return !with_slot(t, do_nonblock);
+	case OP_PUMP:
+		return op_pump(t);
 	case OP_NFDBUS:
 		return fuzz_nfdbus_op(t);
 	default:
