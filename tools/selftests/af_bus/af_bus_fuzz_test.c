@@ -97,7 +97,7 @@
 /* How long a thread about to bind or connect waits for the collider to
  * be running, and how many calls the collider makes at most per race.
  */
-#define RACE_WAIT_NS		200000
+#define RACE_WAIT_NS		2000000
 #define COLLIDE_MAX		2000
 /* Violations printed per worker; all are counted. */
 #define VIOLATIONS_SHOWN	5
@@ -108,7 +108,8 @@ enum fuzz_op {
 	OP_SOCKET, OP_MASTER, OP_PEER, OP_BIND, OP_LISTEN, OP_CONNECT,
 	OP_ACCEPT, OP_SEND, OP_RECV, OP_SETSOCKOPT, OP_GETSOCKOPT, OP_GETNAME,
 	OP_POLL, OP_EPOLL, OP_IOCTL, OP_SHUTDOWN, OP_CLOSE, OP_DUP,
-	OP_NONBLOCK, OP_NFDBUS, OP_PUMP, OP_COLLIDE, OP_COUNT
+	OP_NONBLOCK, OP_NFDBUS, OP_PUMP, OP_REBIND, OP_STORM, OP_COLLIDE,
+	OP_COUNT
 };
 
 /* The sum of op_weights, computed once before the workers start. */
@@ -118,7 +119,7 @@ static const char *const op_names[OP_COUNT] = {
 	"socket", "master", "peer", "bind", "listen", "connect", "accept",
 	"send", "recv", "setsockopt", "getsockopt", "getname", "poll", "epoll",
 	"ioctl", "shutdown", "close", "dup", "nonblock", "nfdbus", "pump",
-	"collide",
+	"rebind", "storm", "collide",
 };
 
 /* Connect, accept, send and the racy readers dominate: that is where the
@@ -130,7 +131,7 @@ static const unsigned int op_weights[OP_COUNT] = {
 	[OP_RECV] = 10, [OP_SETSOCKOPT] = 8, [OP_GETSOCKOPT] = 6,
 	[OP_GETNAME] = 10, [OP_POLL] = 3, [OP_EPOLL] = 3, [OP_IOCTL] = 3,
 	[OP_SHUTDOWN] = 2, [OP_CLOSE] = 3, [OP_DUP] = 2, [OP_NONBLOCK] = 2,
-	[OP_NFDBUS] = 4, [OP_PUMP] = 4,
+	[OP_NFDBUS] = 4, [OP_PUMP] = 4, [OP_REBIND] = 2, [OP_STORM] = 2,
 	[OP_COLLIDE] = 0,	/* the collider thread's only op */
 };
 
@@ -183,7 +184,10 @@ static struct {
 	bool have_collider;	/* thread 0 collides (with 2 threads or more) */
 	sem_t race_sem;		/* wakes the collider: a race begins */
 	int race_fd;		/* being bound or connected now, or -1 */
-	int race_ack;		/* the fd the collider is on */
+	pthread_mutex_t race_lock;	/* one race at a time */
+	sem_t race_ack;		/* the collider is running */
+	int race_listener;	/* a listener the collider may accept on */
+	unsigned int private_names;	/* for buses of one burst */
 	int epfd[2];
 	void *bad_page;		/* PROT_NONE: a pointer that faults */
 	uint64_t deadline;
@@ -330,27 +334,45 @@ static struct pool_slot *install(struct fuzz_thread *t, int fd,
 
 /*
  * Tell the collider thread which fd is about to change role, and give it
- * a moment to get running (it sleeps until told, so the scheduler favours
- * it) before the call it must overlap.
+ * a moment to get running before the call it must overlap: it sleeps
+ * until told, so the scheduler favours it, and this thread sleeps until
+ * it says it runs. One race at a time; false if another is under way.
  */
-static void race_begin(int fd)
+static bool race_begin(int fd)
 {
 	uint64_t until = now_ns() + RACE_WAIT_NS;
+	struct timespec ts = {
+		.tv_sec = until / 1000000000ULL,
+		.tv_nsec = until % 1000000000ULL,
+	};
 
-	if (!w.have_collider)
-		return;
+	if (!w.have_collider || pthread_mutex_trylock(&w.race_lock))
+		return false;
+	while (!sem_trywait(&w.race_ack))
+		;	/* an acknowledgement that came too late last time */
 	__atomic_store_n(&w.race_fd, fd, __ATOMIC_RELAXED);
 	sem_post(&w.race_sem);
-	while (__atomic_load_n(&w.race_ack, __ATOMIC_RELAXED) != fd &&
-	       now_ns() < until)
-		;
+	sem_clockwait(&w.race_ack, CLOCK_MONOTONIC, &ts);
+	return true;
 }
 
-/* The call is over; stop the collider unless another race took over. */
-static void race_end(int fd)
+/* The call is over: stop the collider. */
+static void race_end(bool raced)
 {
-	__atomic_compare_exchange_n(&w.race_fd, &fd, -1, false,
-				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	if (!raced)
+		return;
+	__atomic_store_n(&w.race_fd, -1, __ATOMIC_RELAXED);
+	__atomic_store_n(&w.race_listener, -1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&w.race_lock);
+}
+
+/* The same for a connect to @listener, which the collider drains. */
+static bool race_begin_drain(int fd, int listener)
+{
+	if (!race_begin(fd))
+		return false;
+	__atomic_store_n(&w.race_listener, listener, __ATOMIC_RELAXED);
+	return true;
 }
 
 /* Close what @slot holds; false if it held nothing. */
@@ -543,7 +565,7 @@ static bool op_master(struct fuzz_thread *t)
 {
 	struct sockaddr_bus sa;
 	struct pool_slot *s;
-	bool ok = false, taken = false;
+	bool ok = false, taken = false, raced;
 	socklen_t len;
 	int fd, val, proto;
 
@@ -566,10 +588,10 @@ static bool op_master(struct fuzz_thread *t)
 	pthread_rwlock_rdlock(&s->lock);
 	if (s->fd == fd) {	/* not replaced in between */
 		make_hot(t->slot);
-		race_begin(fd);
+		raced = race_begin(fd);
 		ok = !bind(fd, (struct sockaddr *)&sa, len) &&
 		     !listen(fd, rnd(t, 4));
-		race_end(fd);
+		race_end(raced);
 		taken = !ok && errno == EADDRINUSE;
 		if (ok)
 			set_kind(t->slot, SLOT_MASTER);
@@ -592,7 +614,7 @@ static bool op_peer(struct fuzz_thread *t)
 	struct pool_slot *s;
 	struct timeval tv;
 	socklen_t len;
-	bool ok = false;
+	bool ok = false, raced;
 	int fd, proto;
 
 	len = fuzz_path_proto(t, &sa, false, &proto);
@@ -607,9 +629,9 @@ static bool op_peer(struct fuzz_thread *t)
 	pthread_rwlock_rdlock(&s->lock);
 	if (s->fd == fd) {	/* not replaced in between */
 		make_hot(t->slot);
-		race_begin(fd);
+		raced = race_begin(fd);
 		ok = !connect(fd, (struct sockaddr *)&sa, len);
-		race_end(fd);
+		race_end(raced);
 		if (ok)
 			set_kind(t->slot, SLOT_CONNECTED);
 	}
@@ -623,12 +645,13 @@ static int do_bind(struct fuzz_thread *t, int fd)
 {
 	struct sockaddr_bus sa;
 	socklen_t len = fuzz_path(t, &sa, true);
+	bool raced;
 	int ret;
 
 	make_hot(t->slot);
-	race_begin(fd);
+	raced = race_begin(fd);
 	ret = bind(fd, (struct sockaddr *)&sa, len);
-	race_end(fd);
+	race_end(raced);
 	return ret;
 }
 
@@ -642,15 +665,15 @@ static int do_connect(struct fuzz_thread *t, int fd)
 	struct sockaddr_bus sa;
 	socklen_t len = fuzz_path(t, &sa, false);
 	struct timeval tv = { .tv_usec = 1 + rnd(t, 5000) };
+	bool raced;
+	int ret;
 
 	if (one_in(t, 2))
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	int ret;
-
 	make_hot(t->slot);
-	race_begin(fd);
+	raced = race_begin(fd);
 	ret = connect(fd, (struct sockaddr *)&sa, len);
-	race_end(fd);
+	race_end(raced);
 	if (!ret)
 		set_kind(t->slot, SLOT_CONNECTED);
 	return ret;
@@ -1182,6 +1205,92 @@ static int do_shutdown(struct fuzz_thread *t, int fd)
 	return shutdown(fd, one_in(t, 10) ? rnd_int(t) : (int)rnd(t, 3));
 }
 
+/* A bus name no other worker or burst uses, so that bind succeeds. */
+static socklen_t private_name(struct sockaddr_bus *sa)
+{
+	char path[BUS_PATH_MAX];
+
+	snprintf(path, sizeof(path), "af_bus_fuzz-%d-x%d-%u", cfg.parent,
+		 w.idx, __atomic_fetch_add(&w.private_names, 1,
+					   __ATOMIC_RELAXED));
+	return bus_path_addr(sa, path, true);
+}
+
+/*
+ * Repeat a race many times, as syzkaller repeats a program: fresh
+ * sockets bound to fresh names with the collider on each (getsockname
+ * against bind publishing the socket's bus and role).
+ */
+static bool op_rebind(struct fuzz_thread *t)
+{
+	struct sockaddr_bus sa;
+	int i, fd, n = 4 + rnd(t, 12), bound = 0;
+	socklen_t len;
+	bool raced;
+
+	for (i = 0; i < n; i++) {
+		fd = socket(AF_BUS, SOCK_SEQPACKET | SOCK_CLOEXEC, rnd(t, 2));
+		if (fd < 0)
+			return false;
+		len = private_name(&sa);
+		raced = race_begin(fd);
+		bound += !bind(fd, (struct sockaddr *)&sa, len);
+		race_end(raced);
+		close(fd);
+	}
+	return bound > 0;
+}
+
+/*
+ * A bus with no room: a private master with a backlog of 0, and blocking
+ * connects with a short SO_SNDTIMEO to it while the collider accepts
+ * (and so moves the bus's drain sequence) and reads their names. The
+ * master and the peers that got in stay in the pool; the peers go in
+ * only once the master's slot is released, as no thread may wait for a
+ * write lock while it holds a read lock.
+ */
+static bool op_storm(struct fuzz_thread *t)
+{
+	struct timeval tv;
+	struct sockaddr_bus sa;
+	struct pool_slot *ms;
+	int i, m, fd, err, n = 2 + rnd(t, 6), in = 0, peers[8];
+	bool raced;
+	int proto = rnd(t, 2);
+	socklen_t len = private_name(&sa);
+
+	m = new_socket(t, proto);
+	if (m < 0)
+		return false;
+	if (bind(m, (struct sockaddr *)&sa, len) || listen(m, 0)) {
+		close(m);
+		return false;
+	}
+	ms = install(t, m, SLOT_MASTER);
+	pthread_rwlock_rdlock(&ms->lock);
+	for (i = 0; i < n && ms->fd == m; i++) {
+		fd = socket(AF_BUS, SOCK_SEQPACKET | SOCK_CLOEXEC, proto);
+		if (fd < 0)
+			break;
+		tv = (struct timeval){ .tv_usec = 100 + rnd(t, 5000) };
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		tv = (struct timeval){ .tv_usec = 1 + rnd(t, MAX_TIMEO_US) };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		raced = race_begin_drain(fd, m);
+		err = connect(fd, (struct sockaddr *)&sa, len);
+		race_end(raced);
+		if (err) {
+			close(fd);
+			continue;
+		}
+		peers[in++] = fd;
+	}
+	pthread_rwlock_unlock(&ms->lock);
+	for (i = 0; i < in; i++)
+		install(t, peers[i], SLOT_CONNECTED);
+	return in > 0;
+}
+
 /* One message to the other end without blocking; true if it went. */
 static bool pump_send(int fd, uint32_t seq)
 {
@@ -1319,6 +1428,10 @@ static bool run_op(struct fuzz_thread *t, enum fuzz_op op)
 		return !with_slot(t, do_nonblock);
 	case OP_PUMP:
 		return op_pump(t);
+	case OP_REBIND:
+		return op_rebind(t);
+	case OP_STORM:
+		return op_storm(t);
 	case OP_NFDBUS:
 		return fuzz_nfdbus_op(t);
 	default:
@@ -1336,7 +1449,7 @@ static bool collide(struct fuzz_thread *t, int fd)
 {
 	struct sockaddr_bus sa;
 	socklen_t len;
-	int val, n = 0;
+	int val, n = 0, l, h;
 
 	while (__atomic_load_n(&w.race_fd, __ATOMIC_RELAXED) == fd &&
 	       n < COLLIDE_MAX) {
@@ -1365,6 +1478,13 @@ static bool collide(struct fuzz_thread *t, int fd)
 			poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1, 0);
 			break;
 		}
+		/* The bus drains while the connect waits for room. */
+		l = __atomic_load_n(&w.race_listener, __ATOMIC_RELAXED);
+		if (l >= 0 && one_in(t, 2)) {
+			h = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (h >= 0)
+				close(h);
+		}
 		n++;
 	}
 	return n > 1;
@@ -1389,7 +1509,7 @@ static void *collider_main(void *arg)
 		fd = __atomic_load_n(&w.race_fd, __ATOMIC_RELAXED);
 		if (fd < 0)
 			continue;
-		__atomic_store_n(&w.race_ack, fd, __ATOMIC_RELAXED);
+		sem_post(&w.race_ack);
 		w.rep->cur_op[t->idx] = OP_COLLIDE;
 		count_op(OP_COLLIDE, collide(t, fd));
 	}
@@ -1442,7 +1562,9 @@ static void worker_setup(int idx)
 	pthread_rwlockattr_setkind_np(&attr,
 				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	w.race_fd = -1;
-	w.race_ack = -1;
+	pthread_mutex_init(&w.race_lock, NULL);
+	sem_init(&w.race_ack, 0, 0);
+	w.race_listener = -1;
 	w.have_collider = cfg.threads >= 2;
 	sem_init(&w.race_sem, 0, 0);
 	for (i = 0; i < POOL_SLOTS; i++) {
