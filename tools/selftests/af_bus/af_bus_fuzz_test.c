@@ -41,6 +41,9 @@
  *                        the TCG debug guest).
  *   AF_BUS_FUZZ_THREADS  threads per worker (default FUZZ_DEFAULT_THREADS).
  *   AF_BUS_FUZZ_PROCS    workers (default FUZZ_DEFAULT_PROCS, even).
+ *   AF_BUS_FUZZ_DISABLE  ops to leave out, comma-separated (op_names[]),
+ *                        e.g. "getname" to get past a known getsockname
+ *                        bug; "collide" stops the collider thread.
  *
  * Runs (from the top of the project):
  *   tools/vmtest/vmtest run --filter af_bus_fuzz          (CI length)
@@ -112,8 +115,11 @@ enum fuzz_op {
 	OP_COUNT
 };
 
-/* The sum of op_weights, computed once before the workers start. */
-static unsigned int op_weight_total;
+/* op_weights less the ops AF_BUS_FUZZ_DISABLE names, and their sum;
+ * set before the workers start.
+ */
+static unsigned int op_weight[OP_COUNT], op_weight_total;
+static bool op_disabled[OP_COUNT];
 
 static const char *const op_names[OP_COUNT] = {
 	"socket", "master", "peer", "bind", "listen", "connect", "accept",
@@ -1380,8 +1386,8 @@ static enum fuzz_op pick_op(struct fuzz_thread *t)
 {
 	unsigned int r = rnd(t, op_weight_total), op;
 
-	for (op = 0; r >= op_weights[op]; op++)
-		r -= op_weights[op];
+	for (op = 0; r >= op_weight[op]; op++)
+		r -= op_weight[op];
 	return op;
 }
 
@@ -1455,7 +1461,8 @@ static bool collide(struct fuzz_thread *t, int fd)
 	       n < COLLIDE_MAX) {
 		len = sizeof(sa);
 		val = 1 + rnd(t, 4096);
-		switch (rnd(t, 8)) {
+		/* getsockname and getpeername, unless disabled */
+		switch (op_disabled[OP_GETNAME] ? 5 + rnd(t, 3) : rnd(t, 8)) {
 		case 0:
 		case 1:
 		case 2:
@@ -1565,7 +1572,7 @@ static void worker_setup(int idx)
 	pthread_mutex_init(&w.race_lock, NULL);
 	sem_init(&w.race_ack, 0, 0);
 	w.race_listener = -1;
-	w.have_collider = cfg.threads >= 2;
+	w.have_collider = cfg.threads >= 2 && !op_disabled[OP_COLLIDE];
 	sem_init(&w.race_sem, 0, 0);
 	for (i = 0; i < POOL_SLOTS; i++) {
 		pthread_rwlock_init(&w.pool[i].lock, &attr);
@@ -1643,6 +1650,31 @@ static uint64_t env_u64(const char *name, uint64_t def)
 	return v && *v ? strtoull(v, NULL, 0) : def;
 }
 
+/*
+ * AF_BUS_FUZZ_DISABLE: op names separated by commas, left out of the run
+ * (as syzkaller's disabled syscalls), e.g. "getname" to get past a known
+ * getsockname bug to the next one. "collide" stops the collider thread.
+ */
+static void parse_disabled(const char *list)
+{
+	char buf[256], *tok, *save;
+	int op;
+
+	if (!list)
+		return;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (op = 0; op < OP_COUNT; op++)
+			if (!strcmp(tok, op_names[op]))
+				break;
+		if (op == OP_COUNT)
+			ksft_exit_fail_msg("AF_BUS_FUZZ_DISABLE: no op '%s'\n",
+					   tok);
+		op_disabled[op] = true;
+	}
+}
+
 static void parse_config(void)
 {
 	struct timespec ts;
@@ -1659,8 +1691,13 @@ static void parse_config(void)
 	if (cfg.procs < 1 || cfg.procs > FUZZ_MAX_PROCS)
 		cfg.procs = FUZZ_DEFAULT_PROCS;
 	cfg.parent = getpid();
-	for (i = 0; i < OP_COUNT; i++)
-		op_weight_total += op_weights[i];
+	parse_disabled(getenv("AF_BUS_FUZZ_DISABLE"));
+	for (i = 0; i < OP_COUNT; i++) {
+		op_weight[i] = op_disabled[i] ? 0 : op_weights[i];
+		op_weight_total += op_weight[i];
+	}
+	if (!op_weight_total)
+		ksft_exit_fail_msg("AF_BUS_FUZZ_DISABLE left no operation\n");
 }
 
 /* Say what each thread of a hung worker is doing. */
@@ -1792,8 +1829,10 @@ int main(void)
 		ksft_exit_skip("needs root (workers run as root and as nobody)\n");
 	parse_config();
 	ksft_print_msg("AF_BUS_FUZZ_SEED=%#" PRIx64 " AF_BUS_FUZZ_SECONDS=%d "
-		       "AF_BUS_FUZZ_THREADS=%d AF_BUS_FUZZ_PROCS=%d\n",
-		       cfg.seed, cfg.seconds, cfg.threads, cfg.procs);
+		       "AF_BUS_FUZZ_THREADS=%d AF_BUS_FUZZ_PROCS=%d "
+		       "AF_BUS_FUZZ_DISABLE=%s\n",
+		       cfg.seed, cfg.seconds, cfg.threads, cfg.procs,
+		       getenv("AF_BUS_FUZZ_DISABLE") ?: "");
 	ksft_set_plan(3 * cfg.procs);
 
 	/* SIGPIPE would kill a worker whose send met a closed bus. */
