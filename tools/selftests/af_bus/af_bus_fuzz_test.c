@@ -192,7 +192,10 @@ static struct {
 	int race_fd;		/* being bound or connected now, or -1 */
 	pthread_mutex_t race_lock;	/* one race at a time */
 	sem_t race_ack;		/* the collider is running */
-	int race_listener;	/* a listener the collider may accept on */
+	/* A bus the collider keeps busy during a connect: messages from
+	 * race_tx to race_rx, an accept on race_listener now and then.
+	 */
+	int race_listener, race_tx, race_rx;
 	unsigned int private_names;	/* for buses of one burst */
 	int epfd[2];
 	void *bad_page;		/* PROT_NONE: a pointer that faults */
@@ -369,14 +372,20 @@ static void race_end(bool raced)
 		return;
 	__atomic_store_n(&w.race_fd, -1, __ATOMIC_RELAXED);
 	__atomic_store_n(&w.race_listener, -1, __ATOMIC_RELAXED);
+	__atomic_store_n(&w.race_tx, -1, __ATOMIC_RELAXED);
+	__atomic_store_n(&w.race_rx, -1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&w.race_lock);
 }
 
-/* The same for a connect to @listener, which the collider drains. */
-static bool race_begin_drain(int fd, int listener)
+/* The same for a connect to the bus of @listener, which the collider
+ * keeps busy through the connected pair @tx, @rx.
+ */
+static bool race_begin_busy(int fd, int listener, int tx, int rx)
 {
 	if (!race_begin(fd))
 		return false;
+	__atomic_store_n(&w.race_tx, tx, __ATOMIC_RELAXED);
+	__atomic_store_n(&w.race_rx, rx, __ATOMIC_RELAXED);
 	__atomic_store_n(&w.race_listener, listener, __ATOMIC_RELAXED);
 	return true;
 }
@@ -1247,54 +1256,84 @@ static bool op_rebind(struct fuzz_thread *t)
 	return bound > 0;
 }
 
+/* connect() @fd with a short SO_SNDTIMEO (give up soon while the bus
+ * has no room); 0 or -1.
+ */
+static int storm_connect(struct fuzz_thread *t, int fd,
+			 const struct sockaddr_bus *sa, socklen_t len)
+{
+	struct timeval tv = { .tv_usec = 100 + rnd(t, 5000) };
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return connect(fd, (const struct sockaddr *)sa, len);
+}
+
+/* A connected socket of @proto to the bus at @sa, or -1. */
+static int storm_peer(struct fuzz_thread *t, int proto,
+		      const struct sockaddr_bus *sa, socklen_t len)
+{
+	int fd = socket(AF_BUS, SOCK_SEQPACKET | SOCK_CLOEXEC, proto);
+
+	if (fd < 0)
+		return -1;
+	set_timeouts(t, fd);
+	if (storm_connect(t, fd, sa, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /*
- * A bus with no room: a private master with a backlog of 0, and blocking
- * connects with a short SO_SNDTIMEO to it while the collider accepts
- * (and so moves the bus's drain sequence) and reads their names. The
- * master and the peers that got in stay in the pool; the peers go in
- * only once the master's slot is released, as no thread may wait for a
- * write lock while it holds a read lock.
+ * A busy bus with no room, the case of issue 20's connect warning: a
+ * private master with a backlog of 0, one peer whose messages to the
+ * master the collider sends and receives all along, one more peer to fill
+ * the accept queue, then blocking connects with a short SO_SNDTIMEO that
+ * must wait for room while the collider moves the drain sequence. All
+ * of it goes into the pool afterwards (not while a slot is held: no
+ * thread may wait for a write lock while it holds a read lock).
  */
 static bool op_storm(struct fuzz_thread *t)
 {
-	struct timeval tv;
+	int proto = rnd(t, 2), n = 2 + rnd(t, 6), fds[4 + 8], nfds = 0;
+	int i, m, h, p, fd;
 	struct sockaddr_bus sa;
-	struct pool_slot *ms;
-	int i, m, fd, err, n = 2 + rnd(t, 6), in = 0, peers[8];
-	bool raced;
-	int proto = rnd(t, 2);
 	socklen_t len = private_name(&sa);
+	bool raced;
 
 	m = new_socket(t, proto);
 	if (m < 0)
 		return false;
-	if (bind(m, (struct sockaddr *)&sa, len) || listen(m, 0)) {
-		close(m);
-		return false;
-	}
-	ms = install(t, m, SLOT_MASTER);
-	pthread_rwlock_rdlock(&ms->lock);
-	for (i = 0; i < n && ms->fd == m; i++) {
+	fds[nfds++] = m;
+	if (bind(m, (struct sockaddr *)&sa, len) || listen(m, 0))
+		goto out;
+	p = storm_peer(t, proto, &sa, len);
+	if (p < 0)
+		goto out;
+	fds[nfds++] = p;
+	h = accept4(m, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (h < 0)
+		goto out;
+	fds[nfds++] = h;
+	fd = storm_peer(t, proto, &sa, len);	/* the queue is full now */
+	if (fd >= 0)
+		fds[nfds++] = fd;
+	for (i = 0; i < n; i++) {
 		fd = socket(AF_BUS, SOCK_SEQPACKET | SOCK_CLOEXEC, proto);
 		if (fd < 0)
 			break;
-		tv = (struct timeval){ .tv_usec = 100 + rnd(t, 5000) };
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		tv = (struct timeval){ .tv_usec = 1 + rnd(t, MAX_TIMEO_US) };
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		raced = race_begin_drain(fd, m);
-		err = connect(fd, (struct sockaddr *)&sa, len);
-		race_end(raced);
-		if (err) {
+		set_timeouts(t, fd);
+		raced = race_begin_busy(fd, m, p, h);
+		if (!storm_connect(t, fd, &sa, len))
+			fds[nfds++] = fd;
+		else
 			close(fd);
-			continue;
-		}
-		peers[in++] = fd;
+		race_end(raced);
 	}
-	pthread_rwlock_unlock(&ms->lock);
-	for (i = 0; i < in; i++)
-		install(t, peers[i], SLOT_CONNECTED);
-	return in > 0;
+out:
+	for (i = 0; i < nfds; i++)
+		install(t, fds[i], i ? SLOT_CONNECTED : SLOT_MASTER);
+	return nfds > 3;
 }
 
 /* One message to the other end without blocking; true if it went. */
@@ -1446,6 +1485,30 @@ static bool run_op(struct fuzz_thread *t, enum fuzz_op op)
 }
 
 /*
+ * Keep the bus of a racing connect busy: each message received moves its
+ * drain sequence, which the connect read before it found the accept queue
+ * full and checks again before it sleeps; an accept now and then.
+ */
+static void collide_busy(struct fuzz_thread *t)
+{
+	int tx = __atomic_load_n(&w.race_tx, __ATOMIC_RELAXED);
+	int rx = __atomic_load_n(&w.race_rx, __ATOMIC_RELAXED);
+	int l = __atomic_load_n(&w.race_listener, __ATOMIC_RELAXED);
+	uint32_t buf = 0;
+	int h;
+
+	if (tx >= 0 && rx >= 0) {
+		send(tx, &buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
+		recv(rx, &buf, sizeof(buf), MSG_DONTWAIT);
+	}
+	if (l >= 0 && one_in(t, 16)) {
+		h = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (h >= 0)
+			close(h);
+	}
+}
+
+/*
  * The racy half of a pair, on the fd another thread is binding or
  * connecting: cheap calls in a tight loop for as long as that lasts, so
  * that they overlap it (syzkaller's collide mode). The fd is used without
@@ -1455,7 +1518,7 @@ static bool collide(struct fuzz_thread *t, int fd)
 {
 	struct sockaddr_bus sa;
 	socklen_t len;
-	int val, n = 0, l, h;
+	int val, n = 0;
 
 	while (__atomic_load_n(&w.race_fd, __ATOMIC_RELAXED) == fd &&
 	       n < COLLIDE_MAX) {
@@ -1485,13 +1548,7 @@ static bool collide(struct fuzz_thread *t, int fd)
 			poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1, 0);
 			break;
 		}
-		/* The bus drains while the connect waits for room. */
-		l = __atomic_load_n(&w.race_listener, __ATOMIC_RELAXED);
-		if (l >= 0 && one_in(t, 2)) {
-			h = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-			if (h >= 0)
-				close(h);
-		}
+		collide_busy(t);
 		n++;
 	}
 	return n > 1;
@@ -1572,6 +1629,8 @@ static void worker_setup(int idx)
 	pthread_mutex_init(&w.race_lock, NULL);
 	sem_init(&w.race_ack, 0, 0);
 	w.race_listener = -1;
+	w.race_tx = -1;
+	w.race_rx = -1;
 	w.have_collider = cfg.threads >= 2 && !op_disabled[OP_COLLIDE];
 	sem_init(&w.race_sem, 0, 0);
 	for (i = 0; i < POOL_SLOTS; i++) {
