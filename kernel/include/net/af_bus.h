@@ -22,7 +22,7 @@
 #include <uapi/linux/bus.h>
 
 struct bus;
-struct bus_fds;
+struct scm_fp_list;
 struct module;
 struct net;
 
@@ -30,11 +30,15 @@ struct net;
 #define BUS_MAX_SENDBUF		BUS_MAX_MSGSIZE
 
 /**
- * struct bus_skb_parms - control block of every AF_BUS message copy
- * @pid: the sender's pid (a reference), for SCM_CREDENTIALS
+ * struct bus_skb_parms - control block of an AF_BUS message and its copies
+ * @pid: the sender's pid, for SCM_CREDENTIALS (the message holds the
+ *	reference; its copies borrow it)
  * @uid: the sender's uid, as given by SCM_CREDENTIALS or its own
  * @gid: the sender's gid, likewise
- * @fds: the files passed with SCM_RIGHTS, shared by all copies, or NULL
+ * @fpl: in the message only: the files passed with SCM_RIGHTS, or NULL
+ * @msg: in a copy only: the message it was cloned from (a reference),
+ *	which keeps the files, the pid and the sender's SO_SNDBUF charge
+ *	until the last copy is gone
  * @src: the sending address: the sender's prefix-0 address, or
  *	BUS_MASTER_ADDR when the master sent it
  * @dst: the destination the sender named (a unicast, multicast or the
@@ -59,7 +63,10 @@ struct bus_skb_parms {
 	struct pid	*pid;
 	kuid_t		uid;
 	kgid_t		gid;
-	struct bus_fds	*fds;
+	union {
+		struct scm_fp_list	*fpl;
+		struct sk_buff		*msg;
+	};
 	u64		src;
 	u64		dst;
 	u64		rcpt;

@@ -50,6 +50,8 @@ struct bus *bus_alloc(struct net *net, int protocol, u32 maxqlen, u32 sendbuf)
 	init_waitqueue_head(&bus->space_wait);
 	atomic_long_set(&bus->drain_seq, 0);
 	atomic_set(&bus->blocked, 0);
+	spin_lock_init(&bus->blocked_lock);
+	INIT_LIST_HEAD(&bus->blocked_socks);
 	mutex_init(&bus->nf_lock);
 	bus->cred = get_current_cred();
 	return bus;
@@ -209,31 +211,59 @@ bool bus_holds_prefix(struct bus_sock *u, u16 prefix)
 	return false;
 }
 
-/* Space wakeups. Every receive calls bus_space_changed(), and every poller
- * of every peer waits on bus.space_wait (for POLLOUT), so waking it on each
- * receive made a multicast to N readers walk N wait entries N times. Only
- * a socket whose last send failed (POLLOUT clear) and a task sleeping for
- * room need the wakeup; they are counted in bus.blocked, and the queue is
- * only woken while the count is not 0.
+/* Space wakeups. Every receive calls bus_space_changed(). Two kinds of
+ * waiters need it: a task sleeping in sendmsg() or connect() for room (on
+ * bus.space_wait), and a socket whose last send failed with EAGAIN, whose
+ * POLLOUT is clear until some queue shrinks (on bus.blocked_socks). Both
+ * are counted in bus.blocked, and a receive wakes nothing while it is 0,
+ * so that a multicast to N readers does not cost N wakeups per read.
+ *
+ * A blocked socket is woken through its own wait queue, the one poll() and
+ * epoll registered on, as AF_UNIX relays a peer's wakeup to its sender: a
+ * socket added to an epoll set before connect() (when it had no bus) gets
+ * its EPOLLOUT as well. Waking takes it off the list, so a socket is woken
+ * once per failed send, not on every later receive of the bus.
  *
  * A waiter counts itself, then (after a full barrier) reads drain_seq; a
  * receiver bumps drain_seq, then (after a full barrier) reads the count.
  * One of the two sees the other's write: either the waiter sees the new
- * drain_seq and does not sleep (or reports POLLOUT), or the receiver sees
- * the count and wakes the queue, which the waiter joined before counting.
+ * drain_seq and does not sleep (or wakes itself), or the receiver sees the
+ * count and wakes it.
  */
 
+/* Wake every socket whose POLLOUT cleared on a failed send: a queue shrank
+ * since, so its send may succeed now. sk_write_space() wakes only once the
+ * socket is also under half its SO_SNDBUF (bus_writable() asks both); if
+ * it is not, sock_wfree() wakes it when it gets there.
+ */
+static void bus_wake_blocked(struct bus *bus)
+{
+	struct bus_sock *u, *tmp;
+
+	spin_lock(&bus->blocked_lock);
+	list_for_each_entry_safe(u, tmp, &bus->blocked_socks, blocked_node) {
+		list_del_init(&u->blocked_node);
+		WRITE_ONCE(u->send_blocked, 0);
+		atomic_dec(&bus->blocked);
+		u->sk.sk_write_space(&u->sk);
+	}
+	spin_unlock(&bus->blocked_lock);
+}
+
 /* Some queue shrank, or the set of possible recipients changed: blocked
- * senders try again, and pollers re-evaluate POLLOUT.
+ * senders try again, and blocked sockets report POLLOUT again.
  */
 void bus_space_changed(struct bus *bus)
 {
 	atomic_long_inc(&bus->drain_seq);
-	/* Pairs with bus_space_sleeper() and with the poller's barrier. */
+	/* Pairs with bus_space_sleeper() and bus_set_blocked(). */
 	smp_mb__after_atomic();
-	if (atomic_read(&bus->blocked) && wq_has_sleeper(&bus->space_wait))
+	if (!atomic_read(&bus->blocked))
+		return;
+	if (wq_has_sleeper(&bus->space_wait))
 		wake_up_interruptible_poll(&bus->space_wait,
 					   EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+	bus_wake_blocked(bus);
 }
 
 /**
@@ -269,22 +299,46 @@ void bus_space_sleeper_done(struct bus *bus, bool counted)
  * @u: the sending socket
  * @seq: bus.drain_seq as read before the attempt
  *
- * POLLOUT clears until drain_seq moves past @seq (bus_writable()); the
- * caller's poll() then has the barrier that pairs with
- * bus_space_changed().
+ * POLLOUT clears until drain_seq moves past @seq (bus_writable()), and the
+ * socket's own wait queue is woken when it does. If it already moved, the
+ * receiver that moved it may not have seen @u on the list: wake it here.
  */
 void bus_set_blocked(struct bus_sock *u, long seq)
 {
+	struct bus *bus = u->bus;
+
+	spin_lock(&bus->blocked_lock);
 	WRITE_ONCE(u->blocked_seq, seq);
-	if (!xchg(&u->send_blocked, 1))
-		atomic_inc(&u->bus->blocked);
+	WRITE_ONCE(u->send_blocked, 1);
+	if (list_empty(&u->blocked_node)) {
+		list_add_tail(&u->blocked_node, &bus->blocked_socks);
+		atomic_inc(&bus->blocked);
+	}
+	spin_unlock(&bus->blocked_lock);
+	/* Pairs with bus_space_changed(): listed, then re-read drain_seq. */
+	smp_mb();
+	if (atomic_long_read(&bus->drain_seq) != seq)
+		bus_wake_blocked(bus);
 }
 
-/* A send from @u succeeded, or @u is going away: it is not blocked. */
+/* A send from @u succeeded, or @u is going away: it is not blocked. The
+ * unlocked test is exact on release (no other call on @u can run then);
+ * elsewhere a send racing this one on the same socket may leave POLLOUT
+ * clear until the next change of the bus, as if it had failed last.
+ */
 void bus_clear_blocked(struct bus_sock *u)
 {
-	if (xchg(&u->send_blocked, 0))
-		atomic_dec(&u->bus->blocked);
+	struct bus *bus = u->bus;
+
+	if (list_empty_careful(&u->blocked_node))
+		return;
+	spin_lock(&bus->blocked_lock);
+	if (!list_empty(&u->blocked_node)) {
+		list_del_init(&u->blocked_node);
+		atomic_dec(&bus->blocked);
+	}
+	WRITE_ONCE(u->send_blocked, 0);
+	spin_unlock(&bus->blocked_lock);
 }
 
 static int __net_init bus_net_init_one(struct net *net)

@@ -49,11 +49,14 @@
  * @addrs: address table, struct bus_addr_entry by address
  * @maxqlen: receive queue limit for peers that connect later
  * @sendbuf: message size limit for peers that connect later
- * @space_wait: senders waiting for queue space, and POLLOUT pollers
+ * @space_wait: tasks sleeping in sendmsg() or connect() for queue room
  * @drain_seq: bumped whenever a queue shrinks or a target set changes
- * @blocked: sockets whose last send failed with EAGAIN, plus tasks
- *	sleeping on @space_wait; @space_wait is only woken while it is not 0
- *	(see bus_space_changed())
+ * @blocked: entries on @blocked_socks plus tasks sleeping on @space_wait;
+ *	nothing is woken while it is 0 (see bus_space_changed())
+ * @blocked_lock: protects @blocked_socks and bus_sock.blocked_node
+ * @blocked_socks: sockets whose last send failed with EAGAIN (POLLOUT
+ *	clear); the next change of drain_seq takes them off and wakes their
+ *	own wait queue, so that poll and epoll need not know the bus
  * @nf_lock: serialises the netfilter user's callbacks for this bus (nf.c)
  * @nf_ops: the netfilter user that holds state for this bus, or NULL
  * @nf_priv: its state; read under RCU (the hook), written under @nf_lock
@@ -83,6 +86,8 @@ struct bus {
 	wait_queue_head_t	space_wait;
 	atomic_long_t		drain_seq;
 	atomic_t		blocked;
+	spinlock_t		blocked_lock;	/* see above */
+	struct list_head	blocked_socks;
 
 	struct mutex		nf_lock;	/* see above */
 	const struct bus_nf_ops	*nf_ops;
@@ -117,7 +122,9 @@ enum bus_role {
  * @pair: PEER <-> HANDLE of one connection (a sock reference each way),
  *	NULL once either side is gone; changed under bus.lock
  * @path: the filesystem name a master bound to
- * @role: enum bus_role; set under the socket lock, never reverts
+ * @role: enum bus_role; set under the socket lock, never reverts, and
+ *	published with bus_set_role() after @bus, @addr and @pair: a lockless
+ *	reader calls bus_role() first and may then use those fields
  * @addr: the peer's prefix-0 address (PEER and HANDLE)
  * @naddrs: entries on @addrs
  * @addrs: addresses the peer holds (PEER), under bus.lock
@@ -125,9 +132,10 @@ enum bus_role {
  * @on_bus: @node is linked
  * @joined: the master joined the peer (PEER)
  * @eavesdrop: the peer receives copies of all traffic (PEER)
- * @send_blocked: 1 if the last send failed with EAGAIN (see
- *	bus_writable()); counted in bus.blocked while set, changed by xchg()
+ * @send_blocked: 1 if the last send failed with EAGAIN and no queue of
+ *	the bus has shrunk since (see bus_writable()); under bus.blocked_lock
  * @blocked_seq: bus.drain_seq when that send was tried
+ * @blocked_node: in bus.blocked_socks while @send_blocked is set
  * @mark: == bus.gen while the socket is a recipient of the current message
  * @maxqlen: receive queue limit in messages
  * @sendbuf: largest message this socket may send
@@ -147,6 +155,7 @@ struct bus_sock {
 	bool			eavesdrop;
 	int			send_blocked;
 	long			blocked_seq;
+	struct list_head	blocked_node;
 	u64			mark;
 	u32			maxqlen;
 	u32			sendbuf;
@@ -157,12 +166,33 @@ static inline struct bus_sock *bus_sk(const struct sock *sk)
 	return (struct bus_sock *)sk;
 }
 
-/* The peer a socket speaks for: itself (PEER) or its pair (HANDLE). */
+/* The role and what it implies (bus, addr, pair), for lockless readers:
+ * getsockname() or poll() may race connect() or bind() on the same socket.
+ * Pairs with bus_set_role().
+ */
+static inline enum bus_role bus_role(const struct bus_sock *u)
+{
+	/* Pairs with smp_store_release() in bus_set_role(). */
+	return smp_load_acquire(&u->role);
+}
+
+/* Publish a role once everything it implies is set; socket lock held. */
+static inline void bus_set_role(struct bus_sock *u, enum bus_role role)
+{
+	/* Pairs with smp_load_acquire() in bus_role(). */
+	smp_store_release(&u->role, role);
+}
+
+/* The peer a socket speaks for: itself (PEER) or its pair (HANDLE).
+ * Caller holds bus.lock (the pair pointer).
+ */
 static inline struct bus_sock *bus_peer_of(struct bus_sock *u)
 {
-	if (u->role == BUS_ROLE_PEER)
+	enum bus_role role = bus_role(u);
+
+	if (role == BUS_ROLE_PEER)
 		return u;
-	if (u->role == BUS_ROLE_HANDLE)
+	if (role == BUS_ROLE_HANDLE)
 		return u->pair;
 	return NULL;
 }
@@ -219,10 +249,10 @@ void bus_nf_release(struct bus *bus);
 void bus_nf_peer_gone(struct bus *bus, u64 addr);
 
 /* scm.c */
-int bus_fds_attach(struct sk_buff *skb, struct scm_cookie *scm);
-void bus_skb_copy_get(struct sk_buff *skb);
-void bus_skb_release(struct sk_buff *skb);
-struct scm_fp_list *bus_fds_dup(const struct sk_buff *skb);
+void bus_msg_init(struct sk_buff *skb);
+int bus_msg_attach(struct sk_buff *skb, struct scm_cookie *scm);
+struct sk_buff *bus_msg_copy(struct sk_buff *skb, gfp_t gfp);
+struct scm_fp_list *bus_copy_fds(const struct sk_buff *copy);
 
 /* sockopt.c */
 int bus_setsockopt(struct socket *sock, int level, int optname,

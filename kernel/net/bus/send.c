@@ -25,7 +25,18 @@
  * A full receiver only affects messages that would go to it: there is no
  * bus-wide or per-sender credit that one slow reader could exhaust (no
  * head-of-line blocking). POLLOUT follows the same rule, see
- * bus_writable().
+ * bus_writable(). Two exceptions keep one receiver from stalling others:
+ *
+ *  - an eavesdropper's copies never hold a message up: an eavesdropper
+ *    whose queue is full stops eavesdropping (the master sees
+ *    BUS_GET_EAVESDROP go to 0 and may set it again) and its next receive
+ *    fails once with ENOBUFS, as a netlink listener that overran;
+ *  - a receiver that shut down reading takes nothing more: a copy that
+ *    goes to it as a destination fails the send with EPIPE (as AF_UNIX
+ *    does), a multicast or eavesdropper copy is left out.
+ *
+ * What a sender has queued is bounded by its SO_SNDBUF (scm.c), checked
+ * when the message is allocated, before any receiver is looked at.
  */
 
 #include <linux/if_packet.h>
@@ -43,6 +54,7 @@ struct bus_target {
 	struct bus_sock	*to;
 	struct sk_buff	*skb;
 	u8		why;
+	bool		overrun;
 };
 
 /* Unicast needs 1 + eavesdroppers: most sends fit on the stack. */
@@ -81,12 +93,15 @@ struct bus_tx {
  * moved) since that send was tried. It never depends on receivers this
  * socket did not try to reach, so a slow reader elsewhere on the bus never
  * clears it. After a wakeup the retried send may still find its target
- * full; it then fails with EAGAIN again and POLLOUT clears again.
+ * full; it then fails with EAGAIN again and POLLOUT clears again. It also
+ * needs the socket under half its SO_SNDBUF, as any socket.
  *
  * Return: true if POLLOUT is to be reported.
  */
 bool bus_writable(struct bus_sock *u)
 {
+	if (!sock_writeable(&u->sk))
+		return false;
 	if (!READ_ONCE(u->send_blocked))
 		return true;
 	return atomic_long_read(&u->bus->drain_seq) != READ_ONCE(u->blocked_seq);
@@ -126,10 +141,21 @@ static int bus_add_target(struct bus_tx *tx, struct bus_sock *q, u8 why)
 	if (tx->n == tx->max)
 		return -E2BIG;
 	q->mark = bus->gen;
-	tx->t[tx->n].to = q;
-	tx->t[tx->n].skb = NULL;
-	tx->t[tx->n].why = why;
+	tx->t[tx->n] = (struct bus_target){ .to = q, .why = why };
 	tx->n++;
+	return 0;
+}
+
+/* Why @u may not send at all, or 0. Caller holds bus.lock. */
+static int bus_send_closed(struct bus_sock *u)
+{
+	if (u->bus->dead)
+		return -EPIPE;
+	/* Dropped by the master (or its peer gone) before shut down. */
+	if (!u->pair)
+		return u->role == BUS_ROLE_PEER ? -ECONNRESET : -EPIPE;
+	if (READ_ONCE(u->sk.sk_shutdown) & SEND_SHUTDOWN)
+		return -EPIPE;
 	return 0;
 }
 
@@ -141,13 +167,9 @@ static int bus_collect(struct bus_tx *tx)
 	struct bus_addr_entry *e;
 	int err;
 
-	if (bus->dead)
-		return -EPIPE;
-	/* Dropped by the master (or its peer gone) before shut down. */
-	if (!u->pair)
-		return u->role == BUS_ROLE_PEER ? -ECONNRESET : -EPIPE;
-	if (READ_ONCE(u->sk.sk_shutdown) & SEND_SHUTDOWN)
-		return -EPIPE;
+	err = bus_send_closed(u);
+	if (err)
+		return err;
 
 	bus->gen++;
 	tx->n = 0;
@@ -202,26 +224,21 @@ static void bus_free_copies(struct bus_tx *tx)
 	}
 }
 
-/* Step 2: one copy per recipient, charged to the sender, then filtered. */
+/* Step 2: one copy per recipient, then filtered. */
 static int bus_make_copies(struct bus_tx *tx)
 {
-	struct sock *sk = &tx->from->sk;
 	unsigned int i;
 
 	for (i = 0; i < tx->n; i++) {
 		struct bus_sock *to = tx->t[i].to;
 		struct sk_buff *c;
 
-		c = skb_clone(tx->skb, GFP_ATOMIC);
+		c = bus_msg_copy(tx->skb, GFP_ATOMIC);
 		if (!c)
 			return -ENOBUFS;
-		bus_skb_copy_get(c);
 		BUS_SKB_CB(c)->rcpt = to->role == BUS_ROLE_HANDLE ?
 				      BUS_MASTER_ADDR : to->addr;
 		c->pkt_type = tx->t[i].why;
-		c->sk = sk;
-		c->destructor = bus_skb_release;
-		refcount_add(c->truesize, &sk->sk_wmem_alloc);
 		if (bus_nf_sending(tx->from, c) == 1)
 			tx->t[i].skb = c;
 	}
@@ -231,6 +248,41 @@ static int bus_make_copies(struct bus_tx *tx)
 static bool bus_has_room(struct bus_sock *to)
 {
 	return skb_queue_len(&to->sk.sk_receive_queue) < READ_ONCE(to->maxqlen);
+}
+
+/* Step 3 for one recipient whose copy survived the hook: 0 if it may be
+ * queued, -EAGAIN if the message must wait for it, -EPIPE if it fails
+ * for it. A copy it will not take is freed; an eavesdropper's that does
+ * not fit is marked to be reported at commit.
+ */
+static int bus_reserve(struct bus_target *t)
+{
+	struct bus_sock *to = t->to;
+
+	if (READ_ONCE(to->sk.sk_shutdown) & RCV_SHUTDOWN) {
+		if (t->why == PACKET_HOST)
+			return -EPIPE;
+		goto leave_out;
+	}
+	if (bus_has_room(to))
+		return 0;
+	if (t->why != PACKET_OTHERHOST)
+		return -EAGAIN;
+	t->overrun = true;
+leave_out:
+	kfree_skb(t->skb);
+	t->skb = NULL;
+	return 0;
+}
+
+/* An eavesdropper missed a message: it stops eavesdropping and learns of
+ * it with ENOBUFS. bus.lock held.
+ */
+static void bus_eavesdrop_overrun(struct bus_sock *to)
+{
+	to->eavesdrop = false;
+	WRITE_ONCE(to->sk.sk_err, ENOBUFS);
+	sk_error_report(&to->sk);
 }
 
 /* One delivery attempt: collect, copy and filter, reserve, commit.
@@ -252,25 +304,18 @@ static int bus_try_deliver(struct bus_tx *tx)
 		goto err_free;
 
 	for (i = 0; i < tx->n; i++) {
-		struct bus_sock *to = tx->t[i].to;
-
 		if (!tx->t[i].skb)
 			continue;
-		/* A receiver that shut down reading takes nothing more. */
-		if (READ_ONCE(to->sk.sk_shutdown) & RCV_SHUTDOWN) {
-			kfree_skb(tx->t[i].skb);
-			tx->t[i].skb = NULL;
-			continue;
-		}
-		if (!bus_has_room(to)) {
-			err = -EAGAIN;
+		err = bus_reserve(&tx->t[i]);
+		if (err)
 			goto err_free;
-		}
 	}
 
 	for (i = 0; i < tx->n; i++) {
 		struct bus_sock *to = tx->t[i].to;
 
+		if (tx->t[i].overrun)
+			bus_eavesdrop_overrun(to);
 		if (!tx->t[i].skb)
 			continue;
 		skb_queue_tail(&to->sk.sk_receive_queue, tx->t[i].skb);
@@ -365,7 +410,11 @@ static int bus_parse_dest(struct msghdr *msg, u64 *dst)
 	return 0;
 }
 
-static struct sk_buff *bus_alloc_msg(size_t len, int *err)
+/* The message, charged to @sk: waits (or fails with EAGAIN) while @sk
+ * has SO_SNDBUF or more queued anywhere on the bus, as AF_UNIX does.
+ */
+static struct sk_buff *bus_alloc_msg(struct sock *sk, size_t len, int flags,
+				     int *err)
 {
 	size_t data_len = 0;
 	struct sk_buff *skb;
@@ -373,10 +422,12 @@ static struct sk_buff *bus_alloc_msg(size_t len, int *err)
 	if (len > SKB_MAX_ALLOC)
 		data_len = min_t(size_t, len - SKB_MAX_ALLOC,
 				 MAX_SKB_FRAGS * PAGE_SIZE);
-	skb = alloc_skb_with_frags(len - data_len, data_len,
-				   PAGE_ALLOC_COSTLY_ORDER, err, GFP_KERNEL);
+	skb = sock_alloc_send_pskb(sk, len - data_len, data_len,
+				   flags & MSG_DONTWAIT, err,
+				   PAGE_ALLOC_COSTLY_ORDER);
 	if (!skb)
 		return NULL;
+	bus_msg_init(skb);
 	skb_put(skb, len - data_len);
 	skb->data_len = data_len;
 	skb->len = len;
@@ -396,9 +447,11 @@ static struct sk_buff *bus_alloc_msg(size_t len, int *err)
  * otherwise a negative errno and nothing is queued anywhere: -EMSGSIZE
  * above the peer's limit, -EHOSTUNREACH for a destination the sender may
  * not reach, -EAGAIN if a receiver is full and the send may not wait,
- * -EPIPE once the bus or this direction is shut down, -ECONNRESET after
- * the master dropped the peer, -EOPNOTSUPP for an AF_UNIX or AF_BUS
- * socket in SCM_RIGHTS.
+ * -EPIPE once the bus or this direction is shut down or when the
+ * destination shut down reading, -ECONNRESET after the master dropped the
+ * peer, -EOPNOTSUPP for an AF_UNIX or AF_BUS socket in SCM_RIGHTS,
+ * -ETOOMANYREFS when the user has too many files in flight. The wait for
+ * SO_SNDBUF room and the wait for queue room each take up to SO_SNDTIMEO.
  */
 int bus_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
@@ -406,12 +459,13 @@ int bus_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	struct bus_sock *u = bus_sk(sk);
 	struct bus_tx tx = { .from = u };
 	struct scm_cookie scm;
+	enum bus_role role = bus_role(u);
 	struct sk_buff *skb;
 	int err;
 
 	if (msg->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	if (u->role != BUS_ROLE_PEER && u->role != BUS_ROLE_HANDLE)
+	if (role != BUS_ROLE_PEER && role != BUS_ROLE_HANDLE)
 		return -ENOTCONN;
 	if (msg->msg_name) {
 		err = bus_parse_dest(msg, &tx.dst);
@@ -426,15 +480,22 @@ int bus_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	err = scm_send(sock, msg, &scm, true);
 	if (err < 0)
 		return err;
-	skb = bus_alloc_msg(len, &err);
-	if (!skb)
+	skb = bus_alloc_msg(sk, len, msg->msg_flags, &err);
+	if (!skb) {
+		/* Shut down for sending: say why, as a delivery would. */
+		if (err == -EPIPE) {
+			spin_lock(&u->bus->lock);
+			err = bus_send_closed(u) ?: err;
+			spin_unlock(&u->bus->lock);
+		}
 		goto err_scm;
-	err = bus_fds_attach(skb, &scm);
+	}
+	err = bus_msg_attach(skb, &scm);
 	if (err)
 		goto err_skb;
-	BUS_SKB_CB(skb)->src = u->role == BUS_ROLE_PEER ? u->addr :
+	BUS_SKB_CB(skb)->src = role == BUS_ROLE_PEER ? u->addr :
 					BUS_MASTER_ADDR;
-	BUS_SKB_CB(skb)->dst = tx.to_pair ? (u->role == BUS_ROLE_PEER ?
+	BUS_SKB_CB(skb)->dst = tx.to_pair ? (role == BUS_ROLE_PEER ?
 					     BUS_MASTER_ADDR : u->addr) : tx.dst;
 	err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, len);
 	if (err)
@@ -491,12 +552,13 @@ int bus_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 	struct bus_sock *u = bus_sk(sk);
 	struct bus_skb_parms *cb;
 	struct scm_cookie scm;
+	enum bus_role role = bus_role(u);
 	struct sk_buff *skb;
 	int err, copied;
 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	if (u->role != BUS_ROLE_PEER && u->role != BUS_ROLE_HANDLE)
+	if (role != BUS_ROLE_PEER && role != BUS_ROLE_HANDLE)
 		return -ENOTCONN;
 
 	skb = skb_recv_datagram(sk, flags, &err);
@@ -506,8 +568,6 @@ int bus_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 			err = 0;
 		return err;
 	}
-	if (!(flags & MSG_PEEK))
-		bus_space_changed(u->bus);
 
 	cb = BUS_SKB_CB(skb);
 	bus_fill_name(msg, u->bus, cb->src);
@@ -522,8 +582,8 @@ int bus_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 
 	memset(&scm, 0, sizeof(scm));
 	scm_set_cred(&scm, cb->pid, cb->uid, cb->gid);
-	if (cb->fds) {
-		scm.fp = bus_fds_dup(skb);
+	if (BUS_SKB_CB(cb->msg)->fpl) {
+		scm.fp = bus_copy_fds(skb);
 		if (!scm.fp)
 			msg->msg_flags |= MSG_CTRUNC;
 	}
@@ -531,5 +591,10 @@ int bus_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 	err = (flags & MSG_TRUNC) ? skb->len : copied;
 out_free:
 	skb_free_datagram(sk, skb);
+	/* After the copy is freed: a sender waiting for its SO_SNDBUF to
+	 * drain, woken by the free, must find the queue's room as well.
+	 */
+	if (!(flags & MSG_PEEK))
+		bus_space_changed(u->bus);
 	return err;
 }

@@ -43,6 +43,7 @@
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/security.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sockios.h>
 #include <linux/termios.h>
@@ -89,6 +90,7 @@ static struct sock *bus_sk_alloc(struct net *net, struct socket *sock,
 	u->role = BUS_ROLE_NONE;
 	INIT_LIST_HEAD(&u->addrs);
 	INIT_LIST_HEAD(&u->node);
+	INIT_LIST_HEAD(&u->blocked_node);
 	u->maxqlen = BUS_DEFAULT_MAXQLEN;
 	u->sendbuf = BUS_DEFAULT_SENDBUF;
 	return sk;
@@ -201,6 +203,9 @@ static void bus_release_sock(struct sock *sk)
 	sk->sk_state = TCP_CLOSE;
 	release_sock(sk);
 
+	/* No other call on @sk can run now: plain reads of the role are fine. */
+	if (u->bus)
+		bus_clear_blocked(u);
 	switch (u->role) {
 	case BUS_ROLE_MASTER:
 		bus_master_gone(u);
@@ -252,7 +257,8 @@ static int bus_parse_path(const struct sockaddr *uaddr, int addr_len,
 		return -EINVAL;
 	if (sa->sbus_family != AF_BUS)
 		return -EAFNOSUPPORT;
-	if (bus_sockaddr_pad_set(sa, addr_len))
+	/* Reserved: bind() and connect() name a bus, not an address on it. */
+	if (bus_sockaddr_pad_set(sa, addr_len) || sa->sbus_addr.s_addr)
 		return -EINVAL;
 	len = min_t(int, len, BUS_PATH_MAX);
 	memcpy(name, sa->sbus_path, len);
@@ -308,6 +314,12 @@ static int bus_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 	if (len < 0)
 		return len;
 
+	/* A bus pins its namespace through its master's socket, which a
+	 * kernel socket does not do (bus_net_exit_one() relies on it).
+	 */
+	if (sk->sk_kern_sock)
+		return -EOPNOTSUPP;
+
 	lock_sock(sk);
 	err = -EINVAL;
 	if (u->role != BUS_ROLE_NONE)
@@ -318,29 +330,34 @@ static int bus_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 		goto err_unlock;
 	memcpy(bus->name, name, len);
 	bus->name_len = len;
+	/* Whatever can fail comes before the socket file is created, so that
+	 * a failed bind() leaves nothing on disk: a filesystem bus is known by
+	 * its new inode, which no other bus can have.
+	 */
+	err = bus_nf_init(bus);
+	if (err)
+		goto err_put;
 	if (name[0]) {
 		err = bus_bind_fs(u, bus);
 		if (err)
-			goto err_put;
+			goto err_nf;
 	}
-	err = bus_nf_init(bus);
-	if (err)
-		goto err_path;
 	err = bus_name_publish(bus);
 	if (err)
-		goto err_nf;
+		goto err_path;
 	u->bus = bus;
-	u->role = BUS_ROLE_MASTER;
+	bus_set_role(u, BUS_ROLE_MASTER);
 	release_sock(sk);
 	return 0;
 
-err_nf:
-	bus_nf_release(bus);
 err_path:
+	/* Only an abstract name can be taken already: no file was made. */
 	if (u->path.dentry)
 		path_put(&u->path);
 	u->path.dentry = NULL;
 	u->path.mnt = NULL;
+err_nf:
+	bus_nf_release(bus);
 err_put:
 	bus_put(bus);
 err_unlock:
@@ -357,24 +374,23 @@ static int bus_listen(struct socket *sock, int backlog)
 	lock_sock(sk);
 	if (u->role != BUS_ROLE_MASTER)
 		goto out;
+	/* Peers copy these at connect(), which listening allows: set first. */
+	spin_lock(&sk->sk_peer_lock);
+	if (!sk->sk_peer_cred) {
+		sk->sk_peer_pid = get_pid(task_tgid(current));
+		sk->sk_peer_cred = get_current_cred();
+	}
+	spin_unlock(&sk->sk_peer_lock);
 	err = -EPIPE;
 	spin_lock(&u->bus->lock);
 	if (!u->bus->dead) {
-		sk->sk_max_ack_backlog = backlog;
+		WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 		sk->sk_state = TCP_LISTEN;
 		u->bus->master = sk;
 		u->bus->listening = true;
 		err = 0;
 	}
 	spin_unlock(&u->bus->lock);
-	if (!err) {
-		spin_lock(&sk->sk_peer_lock);
-		if (!sk->sk_peer_cred) {
-			sk->sk_peer_pid = get_pid(task_tgid(current));
-			sk->sk_peer_cred = get_current_cred();
-		}
-		spin_unlock(&sk->sk_peer_lock);
-	}
 out:
 	release_sock(sk);
 	return err;
@@ -480,10 +496,10 @@ static void bus_link(struct bus *bus, struct bus_sock *u, struct bus_sock *h,
 	h->pair = u;
 	sock_hold(&h->sk);
 	u->pair = h;
-	u->role = BUS_ROLE_PEER;
-	h->role = BUS_ROLE_HANDLE;
 	u->sk.sk_state = TCP_ESTABLISHED;
 	h->sk.sk_state = TCP_ESTABLISHED;
+	bus_set_role(h, BUS_ROLE_HANDLE);
+	bus_set_role(u, BUS_ROLE_PEER);
 }
 
 static int bus_connect(struct socket *sock, struct sockaddr *uaddr,
@@ -505,8 +521,15 @@ static int bus_connect(struct socket *sock, struct sockaddr *uaddr,
 	len = bus_parse_path(uaddr, addr_len, name);
 	if (len < 0)
 		return len;
-	if (u->role != BUS_ROLE_NONE)
-		return u->role == BUS_ROLE_PEER ? -EISCONN : -EINVAL;
+	/* A hint only: checked again under the socket lock below. */
+	switch (bus_role(u)) {
+	case BUS_ROLE_NONE:
+		break;
+	case BUS_ROLE_PEER:
+		return -EISCONN;
+	default:
+		return -EINVAL;
+	}
 
 	bus = bus_lookup(sock_net(sk), name, len, true);
 	if (IS_ERR(bus))
@@ -539,6 +562,11 @@ static int bus_connect(struct socket *sock, struct sockaddr *uaddr,
 		spin_lock(&bus->lock);
 		if (!bus->listening || bus->dead) {
 			err = -ECONNREFUSED;
+		} else if (bus->next_client >= BUS_CLIENT_MASK - 1) {
+			/* Client numbers are never reused; the next one
+			 * would be the multicast address.
+			 */
+			err = -EADDRNOTAVAIL;
 		} else if (sk_acceptq_is_full(bus->master)) {
 			err = -EAGAIN;
 		} else {
@@ -557,6 +585,8 @@ static int bus_connect(struct socket *sock, struct sockaddr *uaddr,
 		release_sock(sk);
 		if (bus_space_sleeper(bus, &counted, seq))
 			timeo = schedule_timeout(timeo);
+		/* TASK_RUNNING again before lock_sock(), which may sleep. */
+		finish_wait(&bus->space_wait, &wait);
 		lock_sock(sk);
 	}
 	finish_wait(&bus->space_wait, &wait);
@@ -578,6 +608,8 @@ static int bus_connect(struct socket *sock, struct sockaddr *uaddr,
 	put_pid(mpid);
 	put_cred(mcred);
 	release_sock(sk);
+	/* poll() and epoll that registered before connect() see POLLOUT. */
+	sk->sk_state_change(sk);
 
 	master->sk_data_ready(master);
 	sock_put(master);
@@ -603,7 +635,8 @@ static int bus_accept(struct socket *sock, struct socket *newsock, int flags,
 	struct sk_buff *skb;
 	int err;
 
-	if (u->role != BUS_ROLE_MASTER || sk->sk_state != TCP_LISTEN)
+	if (bus_role(u) != BUS_ROLE_MASTER ||
+	    READ_ONCE(sk->sk_state) != TCP_LISTEN)
 		return -EINVAL;
 
 	skb = skb_recv_datagram(sk, (flags & O_NONBLOCK) ? MSG_DONTWAIT : 0,
@@ -629,12 +662,13 @@ static int bus_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
 	struct sockaddr_bus *sa = (struct sockaddr_bus *)uaddr;
 	struct bus_sock *u = bus_sk(sock->sk);
-	struct bus *bus = READ_ONCE(u->bus);
+	enum bus_role role = bus_role(u);
+	struct bus *bus = u->bus; /* set for every role but NONE */
 	u64 self, other;
 
 	memset(sa, 0, sizeof(*sa));
 	sa->sbus_family = AF_BUS;
-	switch (u->role) {
+	switch (role) {
 	case BUS_ROLE_PEER:
 		self = u->addr;
 		other = BUS_MASTER_ADDR;
@@ -666,17 +700,15 @@ static __poll_t bus_poll(struct file *file, struct socket *sock,
 {
 	struct sock *sk = sock->sk;
 	struct bus_sock *u = bus_sk(sk);
-	struct bus *bus;
+	enum bus_role role;
 	u8 shutdown;
 	__poll_t mask = 0;
 
+	/* The only wait queue: state changes, received messages and room
+	 * for a blocked sender (bus_wake_blocked()) are all woken on it.
+	 */
 	sock_poll_wait(file, sock, wait);
-	bus = READ_ONCE(u->bus);
-	if (bus && (u->role == BUS_ROLE_PEER || u->role == BUS_ROLE_HANDLE)) {
-		poll_wait(file, &bus->space_wait, wait);
-		/* Pairs with wq_has_sleeper() in bus_space_changed(). */
-		smp_mb();
-	}
+	role = bus_role(u);
 
 	shutdown = READ_ONCE(sk->sk_shutdown);
 	if (READ_ONCE(sk->sk_err))
@@ -687,7 +719,7 @@ static __poll_t bus_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
 	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (bus && (u->role == BUS_ROLE_PEER || u->role == BUS_ROLE_HANDLE) &&
+	if ((role == BUS_ROLE_PEER || role == BUS_ROLE_HANDLE) &&
 	    !(shutdown & SEND_SHUTDOWN) && bus_writable(u))
 		mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
 	return mask;
@@ -697,11 +729,11 @@ static int bus_shutdown(struct socket *sock, int mode)
 {
 	struct sock *sk = sock->sk;
 	struct bus_sock *u = bus_sk(sk), *pair;
-	int peer_mode = 0;
+	enum bus_role role = bus_role(u);
 
 	if (mode < SHUT_RD || mode > SHUT_RDWR)
 		return -EINVAL;
-	if (u->role != BUS_ROLE_PEER && u->role != BUS_ROLE_HANDLE)
+	if (role != BUS_ROLE_PEER && role != BUS_ROLE_HANDLE)
 		return -ENOTCONN;
 	/* SHUT_RD -> RCV_SHUTDOWN, SHUT_WR -> SEND_SHUTDOWN, as AF_UNIX. */
 	mode = (mode + 1) & (RCV_SHUTDOWN | SEND_SHUTDOWN);
@@ -709,13 +741,15 @@ static int bus_shutdown(struct socket *sock, int mode)
 	spin_lock(&u->bus->lock);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | mode);
 	pair = u->pair;
+	/* Only the end of a direction is passed on: the pair reads EOF once
+	 * this side stops sending. A side that stops reading does not stop
+	 * its pair's sending, which goes to the rest of the bus as well:
+	 * sends that would reach it fail with EPIPE instead (send.c).
+	 */
 	if (pair) {
-		if (mode & RCV_SHUTDOWN)
-			peer_mode |= SEND_SHUTDOWN;
 		if (mode & SEND_SHUTDOWN)
-			peer_mode |= RCV_SHUTDOWN;
-		WRITE_ONCE(pair->sk.sk_shutdown,
-			   pair->sk.sk_shutdown | peer_mode);
+			WRITE_ONCE(pair->sk.sk_shutdown,
+				   pair->sk.sk_shutdown | RCV_SHUTDOWN);
 		sock_hold(&pair->sk);
 	}
 	spin_unlock(&u->bus->lock);
@@ -749,7 +783,8 @@ static int bus_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 
 	switch (cmd) {
 	case SIOCINQ:
-		if (u->role == BUS_ROLE_MASTER || u->role == BUS_ROLE_NONE)
+		if (bus_role(u) == BUS_ROLE_MASTER ||
+		    bus_role(u) == BUS_ROLE_NONE)
 			return -EINVAL;
 		amount = bus_inq_len(sk);
 		break;
@@ -759,13 +794,55 @@ static int bus_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOIOCTLCMD;
 	}
-	return put_user(amount, (int __user *)arg);
+	/* A queue may hold more than INT_MAX bytes (65536 x 512 KiB). */
+	return put_user(min_t(long, amount, INT_MAX), (int __user *)arg);
+}
+
+static const char *const bus_role_names[] = {
+	[BUS_ROLE_NONE]		= "none",
+	[BUS_ROLE_MASTER]	= "master",
+	[BUS_ROLE_HANDLE]	= "handle",
+	[BUS_ROLE_PEER]		= "peer",
+};
+
+/* /proc/<pid>/fdinfo/<fd>: what ss would show, for AF_BUS. */
+static void bus_show_fdinfo(struct seq_file *m, struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct bus_sock *u;
+	enum bus_role role;
+	bool joined = false, eavesdrop = false;
+	u64 addr = 0;
+
+	if (!sk)
+		return;
+	u = bus_sk(sk);
+	role = bus_role(u);
+	seq_printf(m, "bus_role:\t%s\n", bus_role_names[role]);
+	if (role == BUS_ROLE_NONE)
+		return;
+	spin_lock(&u->bus->lock);
+	if (role == BUS_ROLE_MASTER) {
+		seq_printf(m, "bus_peers:\t%u\n", u->bus->npeers);
+	} else if (bus_peer_of(u)) {
+		addr = bus_peer_of(u)->addr;
+		joined = bus_peer_of(u)->joined;
+		eavesdrop = bus_peer_of(u)->eavesdrop;
+	}
+	spin_unlock(&u->bus->lock);
+	if (role != BUS_ROLE_MASTER)
+		seq_printf(m, "bus_addr:\t%#llx\nbus_joined:\t%d\nbus_eavesdrop:\t%d\n",
+			   addr, joined, eavesdrop);
+	seq_printf(m, "bus_qlen:\t%u\nbus_wmem:\t%d\n",
+		   skb_queue_len_lockless(&sk->sk_receive_queue),
+		   sk_wmem_alloc_get(sk));
 }
 
 static const struct proto_ops bus_seqpacket_ops = {
 	.family		= PF_BUS,
 	.owner		= THIS_MODULE,
 	.release	= bus_release,
+	.show_fdinfo	= bus_show_fdinfo,
 	.bind		= bus_bind,
 	.connect	= bus_connect,
 	.socketpair	= sock_no_socketpair,

@@ -14,16 +14,30 @@
 
 #include "internal.h"
 
+/* Read a value of @size bytes; bytes past it, if any, must be zero. */
+static int bus_copy_opt(void *dst, size_t size, sockptr_t optval,
+			unsigned int optlen)
+{
+	int err;
+
+	if (optlen < size)
+		return -EINVAL;
+	if (optlen > size) {
+		err = check_zeroed_sockptr(optval, size, optlen - size);
+		if (err <= 0)
+			return err ?: -EINVAL;
+	}
+	return copy_from_sockptr(dst, optval, size) ? -EFAULT : 0;
+}
+
 static int bus_copy_addr(sockptr_t optval, unsigned int optlen, u64 *addr)
 {
 	struct bus_addr a;
+	int err;
 
-	if (optlen < sizeof(a))
-		return -EINVAL;
-	if (copy_from_sockptr(&a, optval, sizeof(a)))
-		return -EFAULT;
+	err = bus_copy_opt(&a, sizeof(a), optval, optlen);
 	*addr = a.s_addr;
-	return 0;
+	return err;
 }
 
 static int bus_add_addr(struct bus_sock *h, u64 addr)
@@ -127,17 +141,24 @@ static int bus_set_flag(struct bus_sock *h, int optname)
 static int bus_set_limit(struct bus_sock *u, int optname, sockptr_t optval,
 			 unsigned int optlen)
 {
-	int val, max;
+	int val, max, err;
 
-	if (optlen < sizeof(int))
-		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
+	err = bus_copy_opt(&val, sizeof(val), optval, optlen);
+	if (err)
+		return err;
 	max = optname == BUS_SET_SENDBUF ? BUS_MAX_SENDBUF : BUS_MAX_MAXQLEN;
 	if (val < 1 || val > max)
 		return -EINVAL;
 
+	/* The role only changes under the socket lock: a connect() racing
+	 * this call either comes first (EPERM) or takes the bus's limits
+	 * over what is set here.
+	 */
 	lock_sock(&u->sk);
+	if (u->role != BUS_ROLE_MASTER && u->role != BUS_ROLE_NONE) {
+		release_sock(&u->sk);
+		return -EPERM;
+	}
 	if (optname == BUS_SET_SENDBUF)
 		u->sendbuf = val;
 	else
@@ -173,16 +194,18 @@ int bus_setsockopt(struct socket *sock, int level, int optname,
 		   sockptr_t optval, unsigned int optlen)
 {
 	struct bus_sock *u = bus_sk(sock->sk);
+	enum bus_role role = bus_role(u);
 	u64 addr;
 	int err;
 
 	if (level != SOL_BUS)
 		return -ENOPROTOOPT;
 
+	/* A handle is a HANDLE from before it is accepted: no race there. */
 	switch (optname) {
 	case BUS_ADD_ADDR:
 	case BUS_DEL_ADDR:
-		if (u->role != BUS_ROLE_HANDLE)
+		if (role != BUS_ROLE_HANDLE)
 			return -EPERM;
 		err = bus_copy_addr(optval, optlen, &addr);
 		if (err)
@@ -193,40 +216,58 @@ int bus_setsockopt(struct socket *sock, int level, int optname,
 	case BUS_JOIN_BUS:
 	case BUS_SET_EAVESDROP:
 	case BUS_UNSET_EAVESDROP:
-		if (u->role != BUS_ROLE_HANDLE)
+		if (role != BUS_ROLE_HANDLE)
 			return -EPERM;
+		/* No value: reserved, so it must be empty. */
+		if (optlen)
+			return -EINVAL;
 		return bus_set_flag(u, optname);
 	case BUS_SET_SENDBUF:
 	case BUS_SET_MAXQLEN:
-		if (u->role != BUS_ROLE_MASTER && u->role != BUS_ROLE_NONE)
-			return -EPERM;
 		return bus_set_limit(u, optname, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}
 }
 
+/* The peer's address count, or -ENOTCONN; bus.lock held. */
+static int bus_count_addrs(struct bus_sock *u)
+{
+	struct bus_sock *peer = bus_peer_of(u);
+
+	return peer && peer->on_bus ? peer->naddrs : -ENOTCONN;
+}
+
+/* A peer may hold any number of addresses: the buffer is sized from the
+ * count, which may grow between the count and the copy, and is tried
+ * again then (a few times: only the master changes the count).
+ */
 static int bus_get_addrs(struct bus_sock *u, char __user *optval,
 			 int __user *optlen, int len)
 {
+	unsigned int room = len / sizeof(u64), n, max, tries = 0;
 	struct bus *bus = u->bus;
 	struct bus_addr_entry *e;
-	struct bus_sock *peer;
-	unsigned int n = 0, max;
 	u64 *buf;
-	int err = 0, need;
+	int err;
 
-	max = min_t(unsigned int, len / sizeof(u64), 4096);
+again:
+	spin_lock(&bus->lock);
+	err = bus_count_addrs(u);
+	spin_unlock(&bus->lock);
+	if (err < 0)
+		return err;
+	max = min_t(unsigned int, room, err);
 	buf = kvmalloc_array(max ?: 1, sizeof(u64), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 
+	n = 0;
 	spin_lock(&bus->lock);
-	peer = bus_peer_of(u);
-	if (!peer || !peer->on_bus) {
-		err = -ENOTCONN;
-	} else {
-		list_for_each_entry(e, &peer->addrs, owner_node) {
+	err = bus_count_addrs(u);
+	if (err >= 0) {
+		err = 0;
+		list_for_each_entry(e, &bus_peer_of(u)->addrs, owner_node) {
 			if (n < max)
 				buf[n] = e->addr;
 			n++;
@@ -235,15 +276,20 @@ static int bus_get_addrs(struct bus_sock *u, char __user *optval,
 	spin_unlock(&bus->lock);
 	if (err)
 		goto out;
+	if (n > max && n <= room) {
+		kvfree(buf);
+		if (++tries < 4)
+			goto again;
+		return -EAGAIN;
+	}
 
-	need = n * sizeof(u64);
 	err = -EFAULT;
-	if (put_user(need, optlen))
+	if (put_user((int)(n * sizeof(u64)), optlen))
 		goto out;
 	err = -ERANGE;
 	if (n > max)
 		goto out;
-	err = copy_to_user(optval, buf, need) ? -EFAULT : 0;
+	err = copy_to_user(optval, buf, n * sizeof(u64)) ? -EFAULT : 0;
 out:
 	kvfree(buf);
 	return err;
@@ -266,6 +312,7 @@ int bus_getsockopt(struct socket *sock, int level, int optname,
 		   char __user *optval, int __user *optlen)
 {
 	struct bus_sock *u = bus_sk(sock->sk), *peer;
+	enum bus_role role = bus_role(u);
 	int len, val;
 
 	if (level != SOL_BUS)
@@ -276,12 +323,12 @@ int bus_getsockopt(struct socket *sock, int level, int optname,
 		return -EINVAL;
 
 	if (optname == BUS_GET_ADDRS) {
-		if (u->role != BUS_ROLE_PEER && u->role != BUS_ROLE_HANDLE)
+		if (role != BUS_ROLE_PEER && role != BUS_ROLE_HANDLE)
 			return -ENOTCONN;
 		return bus_get_addrs(u, optval, optlen, len);
 	}
 
-	if (u->role == BUS_ROLE_MASTER || u->role == BUS_ROLE_NONE) {
+	if (role == BUS_ROLE_MASTER || role == BUS_ROLE_NONE) {
 		if (optname == BUS_GET_MAXQLEN)
 			val = READ_ONCE(u->maxqlen);
 		else if (optname == BUS_GET_SENDBUF)
