@@ -518,7 +518,8 @@ TEST_F_TIMEOUT(nowait, exec_in_target_does_not_wait, NOWAIT_TIMEOUT)
 	if (blk.max_ms < EXEC_MIN_WINDOW_MS)
 		SKIP(return, "the execve() took %.1f ms: too short to tell",
 		     blk.max_ms);
-	ASSERT_LT(nw.max_ms * 4, blk.max_ms)
+	/* Halved: an emulated guest stalls for tens of ms now and then. */
+	ASSERT_LT(nw.max_ms * 2, blk.max_ms)
 		TH_LOG("a NOWAIT call waited for the execve()");
 }
 
