@@ -281,7 +281,7 @@ ssize_t FakeSyscalls::transfer(bool write, pid_t pid, const iovec *local, unsign
         moved = std::min(fault, absent);
         moved -= moved % element;
         if (moved == 0) {
-            return call.result = absent < fault ? -EAGAIN : -EFAULT;
+            return call.result = -EFAULT;
         }
     }
     if (copy_memory) {

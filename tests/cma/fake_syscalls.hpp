@@ -98,7 +98,7 @@ public:
     // Remote ranges a copy stops before (EFAULT when nothing moved).
     std::vector<Range> remote_faults;
     // Remote ranges that are not resident: with PROCESS_VM_NOWAIT a copy
-    // stops before them (EAGAIN when nothing moved); without, no effect.
+    // stops before them (EFAULT when nothing moved); without, no effect.
     std::vector<Range> nonresident;
 
     // read_file/read_link/owner_uid answers by path; a path in none of the

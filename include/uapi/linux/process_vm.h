@@ -25,9 +25,13 @@
 #define PROCESS_VM_PIDFD	(1UL << 0)
 
 /*
- * Never sleep waiting for the target: remote pages that are not resident
- * (I/O, swap, userfaultfd) and a contended target mmap lock end the
- * transfer. Returns the bytes moved before that, or EAGAIN if none.
+ * Never wait for the target: move only what it has mapped. A remote page
+ * not present in its page tables with the access needed (never touched,
+ * swapped out, evicted from the page cache, behind a userfaultfd, due for
+ * copy-on-write) is not faulted in, and a contended target mmap lock or an
+ * execve() in progress is not waited for: the transfer ends there. Returns
+ * the bytes moved before that, or fails with EFAULT if none (as the
+ * upstream proposal does).
  */
 #define PROCESS_VM_NOWAIT	(1UL << 1)
 

@@ -7,10 +7,12 @@
  *  flags_*, order_*  the flags word: which values are accepted, that every
  *                    other is EINVAL, and that this EINVAL comes first
  *  pidfd_*           PROCESS_VM_PIDFD: the target named by a pidfd
- *  nowait_*, uffd.*  PROCESS_VM_NOWAIT: a page that only a userfaultfd
- *                    handler in the target can provide ends the transfer
- *                    (EAGAIN, or the bytes before it); without the flag the
- *                    call waits for the handler
+ *  nowait_*, uffd.*  PROCESS_VM_NOWAIT: a page the target has not mapped
+ *                    (one only a userfaultfd handler can provide, or one
+ *                    never touched) ends the transfer (EFAULT, or the bytes
+ *                    before it) and is not faulted in; without the flag the
+ *                    call waits for the handler (process_vm_nowait_test.c
+ *                    has the page cache, mmap lock and execve() cases)
  *  reduce.*          every operation on every type, both directions, bit
  *                    for bit against reduce_ref.h
  *  reduce_layout.*   alignment, empty elements, partial transfers
@@ -858,7 +860,7 @@ TEST_F_TIMEOUT(pvm, nowait_resident_memory_as_copy, PVM_TIMEOUT)
 		   &rv_ro, 1, 1000);
 	xfer_flags_both(_metadata, self, pid, f, lv_split, 2, &big_r, 1,
 			1300);
-	/* What cannot be had is EFAULT, not EAGAIN. */
+	/* Memory that cannot be had at all: EFAULT, as without the flag. */
 	xfer_flags_both(_metadata, self, pid, f, &self->lv, 1, &none_r, 1,
 			-EFAULT);
 	xfer_flags_both(_metadata, self, pid, f, &lv_split[1], 1, &none_r, 1,
@@ -1876,6 +1878,96 @@ TEST_F_TIMEOUT(pvm, reduce_spans_pin_batches, PVM_TIMEOUT)
 		    PROCESS_VM_REDUCE(MAX, S32), true, &lv, 1, &rv, 1, len);
 }
 
+/*
+ * IOV_MAX remote elements of assorted lengths, some empty, some across a
+ * page, against one local element and against IOV_MAX local elements cut
+ * elsewhere: the stream is reduced element by element across both cuts.
+ */
+TEST_F_TIMEOUT(pvm, reduce_iov_max_remote_elements, PVM_TIMEOUT)
+{
+	static struct iovec rv[PVM_IOV_MAX], lv[PVM_IOV_MAX];
+	const unsigned long flags[] = {
+		PROCESS_VM_REDUCE(SUM, U64),
+		PROCESS_VM_REDUCE(MIN, F32),
+		PROCESS_VM_REDUCE(BXOR, U8),
+		PROCESS_VM_NOWAIT | PROCESS_VM_REDUCE(PROD, S16),
+	};
+	char *r = self->map.arena + self->page - 200;
+	char *l = self->local.addr + 3 * self->page - 104;
+	const struct sides sd = pvm_sides(self);
+	const char *why = unsupported(PROCESS_VM_NOWAIT |
+				      PROCESS_VM_REDUCE(MIN, F32));
+	size_t rtotal = 0, ltotal = 0, i, k;
+	struct iovec one;
+
+	if (why)
+		SKIP(return, "%s", why);
+	for (k = 0; k < PVM_IOV_MAX; k++) {
+		size_t rlen = k % 97 == 5 ? 0 : 8 * (1 + k * 37 % 61);
+		size_t llen = 8 * (1 + k * 13 % 29);
+
+		rv[k] = (struct iovec){ r, rlen };
+		r += rlen + 8 * (k % 3);
+		rtotal += rlen;
+		lv[k] = (struct iovec){ l, llen };
+		l += llen + 8 * (k % 2);
+		ltotal += llen;
+	}
+	ASSERT_LE(r, self->map.arena + self->map.arena_size);
+	ASSERT_LE(l, self->local.addr + self->local.noaccess);
+	one = (struct iovec){ self->local.addr + 8, rtotal };
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		reduce_xfer_both(_metadata, &sd, self->target.pid, flags[i],
+				 &one, 1, rv, PVM_IOV_MAX, rtotal);
+		reduce_xfer_both(_metadata, &sd, self->target.pid, flags[i],
+				 lv, PVM_IOV_MAX, rv, PVM_IOV_MAX,
+				 ltotal < rtotal ? ltotal : rtotal);
+	}
+}
+
+/*
+ * readv with a reduction reads the local elements and writes the results
+ * back, so like a plain readv it needs them writable: a read-only page
+ * ends the transfer (EFAULT if nothing came before it) and keeps what it
+ * held. writev only reads them, and read-only local memory is enough.
+ */
+TEST_F_TIMEOUT(pvm, reduce_readonly_local_memory, PVM_TIMEOUT)
+{
+	const size_t p = self->page;
+	const unsigned long flags[] = {
+		PROCESS_VM_REDUCE(SUM, U32),
+		PROCESS_VM_REDUCE(MAX, F64),
+		PROCESS_VM_REDUCE(BOR, U8),
+		PROCESS_VM_NOWAIT | PROCESS_VM_REDUCE(SUM, S64),
+	};
+	char *ro = self->local.addr + 4 * p;
+	const struct iovec lv_ro = { ro + 64, 2 * p };
+	const struct iovec lv_split = { ro - p + 32, 2 * p };
+	const struct iovec rv = { self->map.arena + 3 * p + 16, 2 * p };
+	const struct sides sd = pvm_sides(self);
+	const char *why = unsupported(PROCESS_VM_NOWAIT |
+				      PROCESS_VM_REDUCE(MAX, F64));
+	pid_t pid = self->target.pid;
+	unsigned int i;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, mprotect(ro, 3 * p, PROT_READ));
+	xfer(_metadata, self, &self->target, false, &lv_ro, 1, &rv, 1,
+	     -EFAULT);
+	xfer(_metadata, self, &self->target, false, &lv_split, 1, &rv, 1,
+	     p - 32);
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		reduce_xfer(_metadata, &sd, pid, flags[i], false, &lv_ro, 1,
+			    &rv, 1, -EFAULT);
+		reduce_xfer(_metadata, &sd, pid, flags[i], false, &lv_split, 1,
+			    &rv, 1, p - 32);
+		reduce_xfer(_metadata, &sd, pid, flags[i], true, &lv_ro, 1,
+			    &rv, 1, 2 * p);
+	}
+	ASSERT_EQ(0, mprotect(ro, 3 * p, PROT_READ | PROT_WRITE));
+}
+
 /* ------------------------------------------------------------------ */
 /* PROCESS_VM_NOWAIT against a userfaultfd handler                    */
 /* ------------------------------------------------------------------ */
@@ -2089,7 +2181,7 @@ static void uffd_read_back(struct __test_metadata *_metadata,
 	ASSERT_EQ((ssize_t)len, pvm_rw(false, self->pid, &lv, 1, &rv, 1, 0));
 }
 
-TEST_F_TIMEOUT(uffd, nowait_missing_page_eagain, PVM_TIMEOUT)
+TEST_F_TIMEOUT(uffd, nowait_missing_page_efault, PVM_TIMEOUT)
 {
 	size_t p = self->page;
 	char *before = malloc(UFFD_PAGES * p);
@@ -2101,6 +2193,7 @@ TEST_F_TIMEOUT(uffd, nowait_missing_page_eagain, PVM_TIMEOUT)
 		{ self->region + p + p / 2, p },
 	};
 	const char *why = uffd_unsupported(self, PROCESS_VM_NOWAIT);
+	struct uffd_report r;
 	unsigned int i;
 	int w;
 
@@ -2114,11 +2207,14 @@ TEST_F_TIMEOUT(uffd, nowait_missing_page_eagain, PVM_TIMEOUT)
 					     PROCESS_VM_NOWAIT);
 
 			check_result(_metadata, "missing page", w, ret,
-				     errno, -EAGAIN);
+				     errno, -EFAULT);
 		}
 	}
 	ASSERT_EQ(0, memcmp(before, self->local, UFFD_PAGES * p))
-		TH_LOG("EAGAIN, yet the local buffer changed");
+		TH_LOG("EFAULT, yet the local buffer changed");
+	ASSERT_NE(0, uffd_wait(self, &r, 500))
+		TH_LOG("the handler heard of a fault at %#llx",
+		       (unsigned long long)r.addr);
 	free(before);
 }
 
@@ -2174,33 +2270,60 @@ TEST_F_TIMEOUT(uffd, nowait_stops_at_missing_page, PVM_TIMEOUT)
 	ret = pvm_rw(false, self->pid, &lv, 1, &rv_split[1], 1,
 		     PROCESS_VM_NOWAIT);
 	check_result(_metadata, "page 1 still missing", false, ret, errno,
-		     -EAGAIN);
+		     -EFAULT);
 	free(before);
 	free(want);
 }
 
-/* Anonymous memory never touched needs no I/O and no handler: it works. */
-TEST_F_TIMEOUT(uffd, nowait_untouched_anonymous_page_works, PVM_TIMEOUT)
+/*
+ * Anonymous memory never touched needs no I/O and no handler, but it is
+ * not mapped: NOWAIT moves nothing and does not fault it in. Read once
+ * without the flag, the zero page is mapped and NOWAIT reads it; writing
+ * it needs a page of its own first, so NOWAIT writev still fails until a
+ * writev without the flag has made one.
+ */
+TEST_F_TIMEOUT(uffd, nowait_untouched_anonymous_page_not_faulted_in,
+	       PVM_TIMEOUT)
 {
 	size_t p = self->page;
 	char *zero = calloc(1, p), *back = malloc(p);
+	char *page3 = self->region + 3 * p;
 	const struct iovec lv = { self->local, p };
 	const struct iovec lv2 = { self->local + p, p };
-	const struct iovec rv = { self->region + 3 * p, p };
+	const struct iovec rv = { page3, p };
 	const char *why = uffd_unsupported(self, PROCESS_VM_NOWAIT);
+	ssize_t ret;
+	int w;
 
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_TRUE(zero && back);
+	ASSERT_EQ(0, page_present(self->pid, page3));
+	for (w = 0; w < 2; w++) {
+		ret = pvm_rw(w, self->pid, &lv, 1, &rv, 1, PROCESS_VM_NOWAIT);
+		check_result(_metadata, "untouched page", w, ret, errno,
+			     -EFAULT);
+		ASSERT_EQ(0, page_present(self->pid, page3))
+			TH_LOG("%s with NOWAIT faulted the page in",
+			       dir_name[w]);
+	}
+	memcpy(back, self->local, p);
+	uffd_read_back(_metadata, self, self->local, page3, p);
+	ASSERT_EQ(0, memcmp(self->local, zero, p));
+	memcpy(self->local, back, p);
 	ASSERT_EQ((ssize_t)p, pvm_rw(false, self->pid, &lv, 1, &rv, 1,
 				     PROCESS_VM_NOWAIT))
 		TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(0, memcmp(self->local, zero, p));
-	ASSERT_EQ((ssize_t)p, pvm_rw(true, self->pid, &lv2, 1, &rv, 1,
+	ret = pvm_rw(true, self->pid, &lv2, 1, &rv, 1, PROCESS_VM_NOWAIT);
+	check_result(_metadata, "zero page", true, ret, errno, -EFAULT);
+	ASSERT_EQ((ssize_t)p, pvm_rw(true, self->pid, &lv2, 1, &rv, 1, 0))
+		TH_LOG("%s", strerror(errno));
+	ASSERT_EQ((ssize_t)p, pvm_rw(true, self->pid, &lv, 1, &rv, 1,
 				     PROCESS_VM_NOWAIT))
 		TH_LOG("%s", strerror(errno));
-	uffd_read_back(_metadata, self, back, self->region + 3 * p, p);
-	ASSERT_EQ(0, memcmp(back, self->local + p, p));
+	uffd_read_back(_metadata, self, back, page3, p);
+	ASSERT_EQ(0, memcmp(back, self->local, p));
 	free(zero);
 	free(back);
 }
@@ -2239,7 +2362,7 @@ TEST_F_TIMEOUT(uffd, nowait_with_pidfd_and_reduce, PVM_TIMEOUT)
 		ssize_t ret = pvm_rw(w, pid, &lv, 1, &rv1, 1, f);
 
 		check_result(_metadata, reduce_name(f), w, ret, errno,
-			     -EAGAIN);
+			     -EFAULT);
 	}
 	ASSERT_EQ(0, memcmp(before, l, UFFD_PAGES * p));
 

@@ -507,3 +507,23 @@ size_t max_rw_count(size_t page)
 {
 	return (size_t)INT_MAX & ~(page - 1);
 }
+
+int page_present(pid_t pid, const void *addr)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	uint64_t entry;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &entry, sizeof(entry),
+		  (uintptr_t)addr / page * sizeof(entry));
+	close(fd);
+	if (n != sizeof(entry))
+		return -1;
+	return !!(entry & (1ULL << 63));	/* PM_PRESENT */
+}

@@ -179,6 +179,12 @@ bool is_kthreadd(pid_t pid);
  */
 bool kernel_addr_rejected(void);
 
+/*
+ * Is the page at @addr present in the page tables of @pid (its pagemap)?
+ * 1 or 0; -1 if the pagemap cannot be read.
+ */
+int page_present(pid_t pid, const void *addr);
+
 /* MAX_RW_COUNT: INT_MAX rounded down to a page. */
 size_t max_rw_count(size_t page);
 

@@ -84,11 +84,12 @@
 /**
  * define CMA_NOWAIT - do not wait for the peer's memory
  *
- * The kernel does not sleep on remote pages that are not resident (swapped
- * out, never touched, behind userfaultfd) or on a contended peer mmap lock:
- * the transfer returns the bytes moved before such a page, or -EAGAIN if
- * there were none. A progress engine can then try later, or use another
- * transport. Needs a kernel with PROCESS_VM_NOWAIT; without it, transfers
+ * The kernel moves only what the peer has mapped and does not wait: a remote
+ * page the peer has not mapped (swapped out, never touched, evicted, behind
+ * userfaultfd), a contended peer mmap lock or an execve() in the peer ends
+ * the transfer, which returns the bytes moved before it, or -EFAULT if there
+ * were none (the kernel's error). A progress engine can then repeat the call
+ * without the flag later, or use another transport. Needs a kernel with PROCESS_VM_NOWAIT; without it, transfers
  * with this flag fail with -EOPNOTSUPP (see CMA_FEATURE_NOWAIT).
  */
 #define CMA_NOWAIT (1U << 1)
@@ -480,11 +481,11 @@ int cma_process_set_context(struct cma_process *proc, struct cma_context *ctx) C
  *               number of elements. Nothing was done.
  *  -EOPNOTSUPP  CMA_NOWAIT on a kernel without PROCESS_VM_NOWAIT. Nothing
  *               was done. (Checked right after the flags, before the lists.)
- *  -EAGAIN      with CMA_NOWAIT: nothing could be moved without waiting.
  *  -EFAULT      the first byte to copy lies in memory that cannot be accessed:
  *               a local buffer that is unmapped or read-only, or remote memory
  *               that is unmapped or PROT_NONE. (CMA never forces access, as a
- *               debugger would.)
+ *               debugger would.) With CMA_NOWAIT also: nothing could be
+ *               moved without waiting (see CMA_NOWAIT).
  *  -ESRCH       the peer has exited (a zombie included); for a pidfd handle
  *               on a kernel without PROCESS_VM_PIDFD, also when it exited
  *               during the transfer (see cma_process_open_pidfd()).
