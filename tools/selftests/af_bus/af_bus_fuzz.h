@@ -8,11 +8,16 @@
 #ifndef AF_BUS_FUZZ_H
 #define AF_BUS_FUZZ_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
 #include "af_bus_util.h"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* The most iovec segments an operation uses (above UIO_MAXIOV: EMSGSIZE). */
 #define FUZZ_IOV_MAX		1030
@@ -67,16 +72,16 @@ static inline int rnd_int(struct fuzz_thread *t)
 {
 	static const int edges[] = {
 		0, 1, -1, 2, 16, 64, 1024, 4096, 65536, BUS_MAX_MSGSIZE - 1,
-		BUS_MAX_MSGSIZE, BUS_MAX_MSGSIZE + 1, 0x7fffffff, (int)0x80000000,
+		BUS_MAX_MSGSIZE, BUS_MAX_MSGSIZE + 1, 0x7fffffff, INT_MIN,
 	};
 
 	if (one_in(t, 3))
 		return (int)rnd64(t);
-	return edges[rnd(t, sizeof(edges) / sizeof(edges[0]))];
+	return edges[rnd(t, ARRAY_SIZE(edges))];
 }
 
 /* A broken invariant: printed at once, and it fails the worker. */
-void violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void violation(const char *fmt, ...);
 
 /* Whether this worker runs as root (else nobody, no capabilities). */
 bool fuzz_privileged(void);

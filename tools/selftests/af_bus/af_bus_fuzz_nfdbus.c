@@ -37,8 +37,6 @@ static const char *dbus_pick(struct fuzz_thread *t, const char *const *v,
 	return one_in(t, 4) ? NULL : v[rnd(t, n)];
 }
 
-#define PICK(t, v) dbus_pick(t, v, sizeof(v) / sizeof(v[0]))
-
 /* A D-Bus message that nfdbus will parse, sometimes damaged after. */
 size_t fuzz_dbus_payload(struct fuzz_thread *t, uint8_t *buf)
 {
@@ -50,10 +48,10 @@ size_t fuzz_dbus_payload(struct fuzz_thread *t, uint8_t *buf)
 		.type = rnd(t, 6),
 		.serial = rnd64(t),
 		.path = one_in(t, 4) ? NULL : "/org/example/Fuzz",
-		.interface = PICK(t, dbus_names),
-		.member = PICK(t, dbus_members),
-		.destination = PICK(t, dbus_names),
-		.sender = PICK(t, dbus_names),
+		.interface = dbus_pick(t, dbus_names, ARRAY_SIZE(dbus_names)),
+		.member = dbus_pick(t, dbus_members, ARRAY_SIZE(dbus_members)),
+		.destination = dbus_pick(t, dbus_names, ARRAY_SIZE(dbus_names)),
+		.sender = dbus_pick(t, dbus_names, ARRAY_SIZE(dbus_names)),
 	};
 	int len = dbus_build(buf, &h, args, rnd(t, 4));
 
@@ -130,17 +128,17 @@ static void nl_put_fuzz_policy(struct fuzz_thread *t, struct nl_req *r)
 		nl_put_u8(r, NFDBUS_POLICY_ATTR_TYPE, rnd(t, 6));
 	if (one_in(t, 2)) {
 		fuzz_text(t, text, sizeof(text), dbus_names,
-			  sizeof(dbus_names) / sizeof(dbus_names[0]));
+			  ARRAY_SIZE(dbus_names));
 		nl_put_str(r, NFDBUS_POLICY_ATTR_DESTINATION, text);
 	}
 	if (one_in(t, 2)) {
 		fuzz_text(t, text, sizeof(text), dbus_names,
-			  sizeof(dbus_names) / sizeof(dbus_names[0]));
+			  ARRAY_SIZE(dbus_names));
 		nl_put_str(r, NFDBUS_POLICY_ATTR_INTERFACE, text);
 	}
 	if (one_in(t, 2)) {
 		fuzz_text(t, text, sizeof(text), dbus_members,
-			  sizeof(dbus_members) / sizeof(dbus_members[0]));
+			  ARRAY_SIZE(dbus_members));
 		nl_put_str(r, NFDBUS_POLICY_ATTR_MEMBER, text);
 	}
 	if (one_in(t, 8))	/* unknown inside the nest */
@@ -156,7 +154,7 @@ static void nl_put_fuzz_names(struct fuzz_thread *t, struct nl_req *r)
 
 	for (i = 0; i < n; i++) {
 		fuzz_text(t, name, sizeof(name), dbus_names,
-			  sizeof(dbus_names) / sizeof(dbus_names[0]));
+			  ARRAY_SIZE(dbus_names));
 		nl_put_str(r, one_in(t, 10) ? NFDBUS_ATTR_RULE : NFDBUS_ATTR_NAME,
 			   name);
 	}
@@ -179,7 +177,7 @@ static void nl_fuzz_request(struct fuzz_thread *t, struct nl_req *r)
 		nl_put_u64(r, NFDBUS_ATTR_ADDR, fuzz_bus_addr(t));
 	if (one_in(t, 2)) {
 		fuzz_text(t, text, sizeof(text), match_rules,
-			  sizeof(match_rules) / sizeof(match_rules[0]));
+			  ARRAY_SIZE(match_rules));
 		if (one_in(t, 10))	/* no NUL */
 			nl_put(r, NFDBUS_ATTR_RULE, text, strlen(text));
 		else
@@ -187,7 +185,7 @@ static void nl_fuzz_request(struct fuzz_thread *t, struct nl_req *r)
 	}
 	if (one_in(t, 3)) {
 		fuzz_text(t, text, NFDBUS_NAME_MAX + 8, dbus_names,
-			  sizeof(dbus_names) / sizeof(dbus_names[0]));
+			  ARRAY_SIZE(dbus_names));
 		nl_put_str(r, NFDBUS_ATTR_NAME, text);
 	}
 	if (one_in(t, 4))

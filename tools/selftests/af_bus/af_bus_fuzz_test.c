@@ -87,7 +87,6 @@
 #include "../kselftest.h"
 #include "af_bus_fuzz.h"
 
-
 #define FUZZ_DEFAULT_SECONDS	120
 #define FUZZ_DEFAULT_THREADS	6
 #define FUZZ_DEFAULT_PROCS	4
@@ -108,7 +107,6 @@
 #define COLLIDE_MAX		2000
 /* Violations printed per worker; all are counted. */
 #define VIOLATIONS_SHOWN	5
-
 
 /* The operations, in the order of the weights below. */
 enum fuzz_op {
@@ -362,7 +360,7 @@ static bool race_begin(int fd)
 	if (!w.have_collider || pthread_mutex_trylock(&w.race_lock))
 		return false;
 	while (!sem_trywait(&w.race_ack))
-		;	/* an acknowledgement that came too late last time */
+		;	/* an acknowledgment that came too late last time */
 	__atomic_store_n(&w.race_fd, fd, __ATOMIC_RELAXED);
 	sem_post(&w.race_sem);
 	sem_clockwait(&w.race_ack, CLOCK_MONOTONIC, &ts);
@@ -454,8 +452,8 @@ static socklen_t bus_name(struct sockaddr_bus *sa, char class, int k, bool fs)
  * *@proto (if not NULL) gets the protocol of buses of that name: odd
  * names are D-Bus buses, even ones raw.
  */
-static socklen_t fuzz_path_proto(struct fuzz_thread *t, struct sockaddr_bus *sa,
-			  bool bind, int *proto)
+static socklen_t fuzz_path_proto(struct fuzz_thread *t,
+				 struct sockaddr_bus *sa, bool bind, int *proto)
 {
 	char own = fuzz_privileged() ? 'r' : 'u';
 	char class = bind || one_in(t, 2) ? own : (own == 'r' ? 'u' : 'r');
@@ -905,7 +903,6 @@ static void control_release(struct fuzz_control *c)
 		close(c->fds[i]);
 }
 
-
 /* Bytes to send: random, or on a D-Bus bus a D-Bus message. */
 static void fuzz_payload(struct fuzz_thread *t, uint8_t *buf, size_t *total)
 {
@@ -1107,7 +1104,7 @@ static int do_getsockopt(struct fuzz_thread *t, int fd)
 
 	if (one_in(t, 5)) {
 		level = SOL_SOCKET;
-		opt = sol_socket[rnd(t, sizeof(sol_socket) / sizeof(int))];
+		opt = sol_socket[rnd(t, ARRAY_SIZE(sol_socket))];
 	}
 	switch (rnd(t, 5)) {
 	case 0:
@@ -1421,7 +1418,6 @@ static bool op_new_fd(struct fuzz_thread *t, enum slot_kind from,
 }
 
 /* ---- nfdbus generic netlink ---- */
-
 
 /* ---- The workers ---- */
 
@@ -1832,8 +1828,9 @@ static void print_ops(const struct fuzz_report *rep, int idx)
 	int op, n = 0;
 
 	for (op = 0; op < OP_COUNT; op++)
-		n += snprintf(line + n, sizeof(line) - n, " %s %" PRIu64 "/%" PRIu64,
-			      op_names[op], rep->ok[op], rep->ops[op]);
+		n += snprintf(line + n, sizeof(line) - n, " %s %llu/%llu",
+			      op_names[op], (unsigned long long)rep->ok[op],
+			      (unsigned long long)rep->ops[op]);
 	ksft_print_msg("worker %d (%s) ok/ops:%s\n", idx,
 		       rep->privileged ? "root" : "nobody", line);
 }
@@ -1891,10 +1888,10 @@ int main(void)
 	if (geteuid())
 		ksft_exit_skip("needs root (workers run as root and as nobody)\n");
 	parse_config();
-	ksft_print_msg("AF_BUS_FUZZ_SEED=%#" PRIx64 " AF_BUS_FUZZ_SECONDS=%d "
-		       "AF_BUS_FUZZ_THREADS=%d AF_BUS_FUZZ_PROCS=%d "
-		       "AF_BUS_FUZZ_DISABLE=%s\n",
-		       cfg.seed, cfg.seconds, cfg.threads, cfg.procs,
+	ksft_print_msg("AF_BUS_FUZZ_SEED=%#llx AF_BUS_FUZZ_SECONDS=%d\n",
+		       (unsigned long long)cfg.seed, cfg.seconds);
+	ksft_print_msg("AF_BUS_FUZZ_THREADS=%d AF_BUS_FUZZ_PROCS=%d AF_BUS_FUZZ_DISABLE=%s\n",
+		       cfg.threads, cfg.procs,
 		       getenv("AF_BUS_FUZZ_DISABLE") ?: "");
 	ksft_set_plan(3 * cfg.procs);
 
