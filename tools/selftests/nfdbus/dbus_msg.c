@@ -71,13 +71,47 @@ static void put_field(struct writer *w, uint8_t code, char sig,
 		put_string(w, s);
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+/* The fixed header, the header fields (a signature field if @sig is not
+ * NULL) with their length, and the padding before the body; a body length
+ * of 0 can be patched at offset 4 once the body is written.
+ */
+static void put_header(struct writer *w, const struct dbus_hdr *h,
+		       const char *sig, uint32_t body_len)
+{
+	uint8_t fixed[4] = { 'l', h->type, 0, 1 };
+	size_t fields_start;
+
+	put(w, fixed, 4);
+	put_u32(w, body_len);
+	put_u32(w, h->serial ? h->serial : 1);
+	put_u32(w, 0);			/* field array length, below */
+	fields_start = w->pos;
+	put_field(w, 1, 'o', h->path);
+	put_field(w, 2, 's', h->interface);
+	put_field(w, 3, 's', h->member);
+	put_field(w, 6, 's', h->destination);
+	put_field(w, 7, 's', h->sender);
+	put_field(w, 8, 'g', sig);
+	if (w->overflow)
+		return;
+	put_le32(w->buf + 12, w->pos - fields_start);
+	pad(w, 8);
+}
+
 int dbus_build_size(uint8_t *buf, size_t size, const struct dbus_hdr *h,
 		    const struct dbus_arg *args, unsigned int nargs)
 {
 	struct writer w = { .buf = buf, .size = size };
-	uint8_t fixed[4] = { 'l', h->type, 0, 1 };
 	char sig[64] = "";
-	size_t fields_start, body_start;
+	size_t body_start;
 	unsigned int i;
 
 	if (nargs >= sizeof(sig))
@@ -85,34 +119,15 @@ int dbus_build_size(uint8_t *buf, size_t size, const struct dbus_hdr *h,
 	for (i = 0; i < nargs; i++)
 		sig[i] = args[i].type;
 
-	put(&w, fixed, 4);
-	put_u32(&w, 0);			/* body length, below */
-	put_u32(&w, h->serial ? h->serial : 1);
-	put_u32(&w, 0);			/* field array length, below */
-	fields_start = w.pos;
-	put_field(&w, 1, 'o', h->path);
-	put_field(&w, 2, 's', h->interface);
-	put_field(&w, 3, 's', h->member);
-	put_field(&w, 6, 's', h->destination);
-	put_field(&w, 7, 's', h->sender);
-	if (nargs)
-		put_field(&w, 8, 'g', sig);
+	put_header(&w, h, nargs ? sig : NULL, 0);
 	if (w.overflow)
 		return -1;
-	buf[12] = (w.pos - fields_start);
-	buf[13] = (w.pos - fields_start) >> 8;
-	buf[14] = (w.pos - fields_start) >> 16;
-	buf[15] = (w.pos - fields_start) >> 24;
-	pad(&w, 8);
 	body_start = w.pos;
 	for (i = 0; i < nargs; i++)
 		put_string(&w, args[i].value);
 	if (w.overflow)
 		return -1;
-	buf[4] = (w.pos - body_start);
-	buf[5] = (w.pos - body_start) >> 8;
-	buf[6] = (w.pos - body_start) >> 16;
-	buf[7] = (w.pos - body_start) >> 24;
+	put_le32(buf + 4, w.pos - body_start);
 	return w.pos;
 }
 
@@ -120,27 +135,8 @@ int dbus_build_raw(uint8_t *buf, size_t size, const struct dbus_hdr *h,
 		   const char *sig, const void *body, size_t body_len)
 {
 	struct writer w = { .buf = buf, .size = size };
-	uint8_t fixed[4] = { 'l', h->type, 0, 1 };
-	size_t fields_start;
 
-	put(&w, fixed, 4);
-	put_u32(&w, body_len);
-	put_u32(&w, h->serial ? h->serial : 1);
-	put_u32(&w, 0);			/* field array length, below */
-	fields_start = w.pos;
-	put_field(&w, 1, 'o', h->path);
-	put_field(&w, 2, 's', h->interface);
-	put_field(&w, 3, 's', h->member);
-	put_field(&w, 6, 's', h->destination);
-	put_field(&w, 7, 's', h->sender);
-	put_field(&w, 8, 'g', sig);
-	if (w.overflow)
-		return -1;
-	buf[12] = (w.pos - fields_start);
-	buf[13] = (w.pos - fields_start) >> 8;
-	buf[14] = (w.pos - fields_start) >> 16;
-	buf[15] = (w.pos - fields_start) >> 24;
-	pad(&w, 8);
+	put_header(&w, h, sig, body_len);
 	put(&w, body, body_len);
 	return w.overflow ? -1 : (int)w.pos;
 }
@@ -149,14 +145,6 @@ int dbus_build(uint8_t *buf, const struct dbus_hdr *h,
 	       const struct dbus_arg *args, unsigned int nargs)
 {
 	return dbus_build_size(buf, DBUS_MSG_MAX, h, args, nargs);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
 }
 
 const char *const dbus_worst_names[DBUS_WORST_MAX] = {
