@@ -779,12 +779,13 @@ static int bus_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
 	struct bus_sock *u = bus_sk(sk);
+	enum bus_role role;
 	long amount;
 
 	switch (cmd) {
 	case SIOCINQ:
-		if (bus_role(u) == BUS_ROLE_MASTER ||
-		    bus_role(u) == BUS_ROLE_NONE)
+		role = bus_role(u);
+		if (role == BUS_ROLE_MASTER || role == BUS_ROLE_NONE)
 			return -EINVAL;
 		amount = bus_inq_len(sk);
 		break;
@@ -809,7 +810,7 @@ static const char *const bus_role_names[] = {
 static void bus_show_fdinfo(struct seq_file *m, struct socket *sock)
 {
 	struct sock *sk = sock->sk;
-	struct bus_sock *u;
+	struct bus_sock *u, *peer;
 	enum bus_role role;
 	bool joined = false, eavesdrop = false;
 	u64 addr = 0;
@@ -824,10 +825,13 @@ static void bus_show_fdinfo(struct seq_file *m, struct socket *sock)
 	spin_lock(&u->bus->lock);
 	if (role == BUS_ROLE_MASTER) {
 		seq_printf(m, "bus_peers:\t%u\n", u->bus->npeers);
-	} else if (bus_peer_of(u)) {
-		addr = bus_peer_of(u)->addr;
-		joined = bus_peer_of(u)->joined;
-		eavesdrop = bus_peer_of(u)->eavesdrop;
+	} else {
+		peer = bus_peer_of(u);
+		if (peer) {
+			addr = peer->addr;
+			joined = peer->joined;
+			eavesdrop = peer->eavesdrop;
+		}
 	}
 	spin_unlock(&u->bus->lock);
 	if (role != BUS_ROLE_MASTER)

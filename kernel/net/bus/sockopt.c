@@ -36,7 +36,8 @@ static int bus_copy_addr(sockptr_t optval, unsigned int optlen, u64 *addr)
 	int err;
 
 	err = bus_copy_opt(&a, sizeof(a), optval, optlen);
-	*addr = a.s_addr;
+	if (!err)
+		*addr = a.s_addr;
 	return err;
 }
 
